@@ -1,0 +1,76 @@
+"""``segreview demo``: open napari with the MNI152 sample (T1 and tissue ground truth) and the plugin's docks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import UsageError
+
+SAMPLES = {"3d": "mni152", "2d": "mni152_slice"}
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("demo", help="open napari with the sample brain MRI and its ground truth")
+    parser.add_argument("--2d", dest="two_d", action="store_true", help="open the 2D axial slice sample")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PNG",
+        help="save a screenshot of the window to PNG and close it (for headless machines and docs)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _has_display() -> bool:
+    return sys.platform != "linux" or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_demo_viewer(two_d: bool = False):
+    """A napari viewer showing the sample; returned so tests and scripts can drive it."""
+    import napari
+
+    viewer = napari.Viewer(title="napari-segreview demo")
+    viewer.open_sample("napari-segreview", SAMPLES["2d" if two_d else "3d"])
+    if not two_d:
+        # start in the middle of the brain rather than at its top slice
+        viewer.dims.set_current_step(0, viewer.layers[0].data.shape[0] // 2)
+    return viewer
+
+
+def save_screenshot(viewer, path: Path) -> None:
+    from qtpy.QtWidgets import QApplication, QWidget
+
+    viewer.window.resize(1400, 900)
+    QApplication.processEvents()
+    viewer.reset_view()  # fit the data to the resized canvas
+    for _ in range(5):  # let Qt lay out the docks and vispy draw before grabbing
+        QApplication.processEvents()
+    # notification toasts (e.g. napari's notice about the Qt binding) would cover the canvas in the picture
+    for widget in viewer.window._qt_window.findChildren(QWidget):
+        if type(widget).__name__ == "NapariQtNotification":
+            widget.close()
+    QApplication.processEvents()
+    viewer.screenshot(str(path), canvas_only=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
+        raise UsageError(f"the screenshot must be a .png file, not {args.screenshot.name}.")
+    if not _has_display():
+        raise UsageError(
+            "no display found (DISPLAY is not set); run it on a desktop, or headless with "
+            "`xvfb-run -a segreview demo --screenshot demo.png`."
+        )
+    import napari
+
+    viewer = open_demo_viewer(two_d=args.two_d)
+    if args.screenshot is not None:
+        save_screenshot(viewer, args.screenshot)
+        viewer.close()
+        print(f"screenshot saved to {args.screenshot}")
+        return 0
+    napari.run()
+    return 0

@@ -1,0 +1,40 @@
+"""File input and output for images and segmentations (NIfTI, NumPy), independent of napari and Qt."""
+
+from __future__ import annotations
+
+import os
+
+from .errors import ImageReadError, ObliqueAffineWarning
+from .nifti import geometry_from_scale_translate, is_nifti_path, read_nifti, write_nifti_labels
+from .numpy_files import read_npy
+from .volume import NiftiGeometry, Volume
+
+READABLE_SUFFIXES = (".nii", ".nii.gz", ".npy")
+
+
+def is_readable_path(path: str | os.PathLike) -> bool:
+    """True when the file name has a suffix :func:`read_volume` understands (the file is not opened)."""
+    return str(path).lower().endswith(READABLE_SUFFIXES)
+
+
+def read_volume(path: str | os.PathLike) -> Volume:
+    """Read a NIfTI or ``.npy`` file; raises ImageReadError with one sentence when it cannot."""
+    if is_nifti_path(path):
+        return read_nifti(path)
+    if str(path).lower().endswith(".npy"):
+        return read_npy(path)
+    raise ImageReadError(f"{os.fspath(path)} is not a .nii, .nii.gz or .npy file.")
+
+
+__all__ = [
+    "ImageReadError",
+    "NiftiGeometry",
+    "ObliqueAffineWarning",
+    "Volume",
+    "geometry_from_scale_translate",
+    "is_readable_path",
+    "read_nifti",
+    "read_npy",
+    "read_volume",
+    "write_nifti_labels",
+]

@@ -1,0 +1,60 @@
+"""Deciding whether an array is a segmentation (shown as a napari Labels layer) or an image.
+
+The rule: an array is a segmentation when it holds only non-negative whole numbers (any dtype; float files
+that store labels count) and either its file name marks it as one (a word starting with seg, label, mask, gt,
+ground truth, pred or annot, e.g. ``case1_seg.nii.gz``, ``labels.npy``, ``liver-mask.nii``) or it has at most
+``MAX_LABEL_VALUES`` distinct values. Everything else is an image.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+MAX_LABEL_VALUES = 64
+SEGMENTATION_NAME = re.compile(r"(?<![a-z])(seg|label|mask|gt|ground.?truth|pred|annot)", re.IGNORECASE)
+_SAMPLE_SIZE = 1_000_000
+
+
+def _sample(data: np.ndarray) -> np.ndarray:
+    flat = data.reshape(-1)
+    return flat[:: max(1, flat.size // _SAMPLE_SIZE)]
+
+
+def _holds_non_negative_whole_numbers(data: np.ndarray) -> bool:
+    if data.dtype == bool:
+        return True
+    if np.issubdtype(data.dtype, np.integer):
+        return data.size == 0 or data.min() >= 0
+    if not np.issubdtype(data.dtype, np.floating):
+        return False
+    # a cheap look at a sample rejects almost every real image before the full pass
+    for values in (_sample(data), data):
+        if not np.all(np.isfinite(values)) or values.min(initial=0) < 0 or np.any(values != np.floor(values)):
+            return False
+    return True
+
+
+def _has_few_values(data: np.ndarray) -> bool:
+    if np.unique(_sample(data)).size > MAX_LABEL_VALUES:
+        return False
+    return np.unique(data).size <= MAX_LABEL_VALUES
+
+
+def looks_like_segmentation(data: np.ndarray, name: str) -> bool:
+    """True when ``data`` (called ``name``) should be shown as labels rather than as an image."""
+    if not _holds_non_negative_whole_numbers(data):
+        return False
+    return bool(SEGMENTATION_NAME.search(name)) or _has_few_values(data)
+
+
+def as_label_array(data: np.ndarray) -> np.ndarray:
+    """The smallest unsigned integer array holding the same label values (no copy when already integer)."""
+    if np.issubdtype(data.dtype, np.integer):
+        return data
+    top = int(data.max(initial=0))
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return data.astype(dtype)
+    return data.astype(np.uint64)

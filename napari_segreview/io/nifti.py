@@ -1,0 +1,183 @@
+"""Reading and writing NIfTI files in display orientation, keeping the file's true affine."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from .errors import ImageReadError, ObliqueAffineWarning
+from .label_rule import as_label_array, looks_like_segmentation
+from .orientation import (
+    affine_from_scale_translate,
+    display_affine,
+    display_to_file,
+    file_to_display,
+    scale_translate,
+)
+from .volume import NiftiGeometry, Volume
+
+NIFTI_SUFFIXES = (".nii", ".nii.gz")
+
+
+def is_nifti_path(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(NIFTI_SUFFIXES)
+
+
+def stem(path: str | os.PathLike) -> str:
+    """File name without ``.nii``, ``.nii.gz`` or ``.npy``."""
+    name = Path(path).name
+    for suffix in (".nii.gz", ".nii", ".npy"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0].rstrip(".") if text else type(exc).__name__
+
+
+def _as_3d(data: np.ndarray, name: str) -> np.ndarray:
+    """2D files become one-slice volumes; trailing singleton dimensions (x, y, z, 1) are dropped."""
+    if data.ndim < 2:
+        raise ImageReadError(f"{name} has {data.ndim} dimension(s); only 2D and 3D images are supported.")
+    if data.ndim == 2:
+        return data[:, :, np.newaxis]
+    if data.ndim > 3:
+        if any(size != 1 for size in data.shape[3:]):
+            raise ImageReadError(
+                f"{name} has shape {data.shape}; 4D and higher images (time series, vectors) are not supported."
+            )
+        return data.reshape(data.shape[:3])
+    return data
+
+
+def read_nifti(path: str | os.PathLike) -> Volume:
+    """Read a ``.nii``/``.nii.gz`` file as a display-ordered :class:`Volume` (see ``orientation``).
+
+    Raises ImageReadError with one sentence when the file is missing, corrupt or not 2D/3D. An oblique affine
+    emits an ObliqueAffineWarning: the volume is shown de-obliqued, its true affine is kept in the geometry.
+    """
+    path = Path(path)
+    try:
+        image = nib.load(path)
+        affine = np.array(image.affine, dtype=float)
+        data = np.asanyarray(image.dataobj)
+    except FileNotFoundError:
+        raise ImageReadError(f"{path.name} does not exist.") from None
+    except Exception as exc:  # nibabel, gzip and zlib raise many types for a damaged file
+        raise ImageReadError(f"Cannot read {path.name} as NIfTI: {_first_line(exc)}.") from exc
+
+    file_shape = tuple(int(n) for n in data.shape)
+    data3 = _as_3d(data, path.name)
+    file_ornt = nib.io_orientation(affine)
+    if not np.all(np.isfinite(affine)) or np.isnan(file_ornt).any():
+        raise ImageReadError(f"{path.name} has a degenerate affine (a voxel axis of zero length).")
+
+    shown = file_to_display(data3, file_ornt)
+    scale, translate, oblique = scale_translate(display_affine(affine, file_ornt, data3.shape), shown.shape)
+    if oblique:
+        warnings.warn(
+            ObliqueAffineWarning(
+                f"{path.name} has an oblique affine; it is shown de-obliqued (nearest axes), "
+                "and its true affine is kept for writing."
+            ),
+            stacklevel=2,
+        )
+
+    squeezed_axis = None
+    if 1 in shown.shape and shown.ndim == 3 and shown.shape.count(1) < 3:
+        squeezed_axis = shown.shape.index(1)
+        shown = np.squeeze(shown, axis=squeezed_axis)
+        scale = np.delete(scale, squeezed_axis)
+        translate = np.delete(translate, squeezed_axis)
+
+    header = image.header
+    geometry = NiftiGeometry(
+        affine=affine,
+        file_shape=file_shape,
+        file_ornt=file_ornt,
+        squeezed_axis=squeezed_axis,
+        sform_code=int(header["sform_code"]) if "sform_code" in header else 2,
+        qform_code=int(header["qform_code"]) if "qform_code" in header else 2,
+    )
+    name = stem(path)
+    is_labels = looks_like_segmentation(shown, name)
+    return Volume(
+        data=as_label_array(shown) if is_labels else shown,
+        name=name,
+        scale=tuple(float(s) for s in scale),
+        translate=tuple(float(t) for t in translate),
+        is_labels=is_labels,
+        geometry=geometry,
+        oblique=oblique,
+    )
+
+
+def geometry_from_scale_translate(
+    shape: tuple[int, ...], scale: tuple[float, ...], translate: tuple[float, ...]
+) -> NiftiGeometry:
+    """Geometry for a display-ordered array that came from no file: written in display order, so that reading
+    the file back gives the same array, scale and translate. A 2D array is one axial slice."""
+    squeezed_axis = None
+    if len(shape) == 2:
+        shape, scale, translate, squeezed_axis = (1, *shape), (1.0, *scale), (0.0, *translate), 0
+    if len(shape) != 3:
+        raise ValueError(f"Only 2D and 3D arrays can be written as NIfTI, not shape {tuple(shape)}.")
+    affine = affine_from_scale_translate(np.asarray(scale), np.asarray(translate))
+    return NiftiGeometry(
+        affine=affine,
+        file_shape=tuple(int(n) for n in shape),
+        file_ornt=nib.io_orientation(affine),
+        squeezed_axis=squeezed_axis,
+    )
+
+
+def _smallest_label_dtype(data: np.ndarray) -> np.dtype:
+    low, high = (int(data.min()), int(data.max())) if data.size else (0, 0)
+    for dtype in (np.uint8, np.uint16, np.int16, np.int32, np.uint32, np.int64):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return np.dtype(dtype)
+    raise ValueError(f"Label values {low}..{high} do not fit a NIfTI integer type.")
+
+
+def write_nifti_labels(path: str | os.PathLike, data: np.ndarray, geometry: NiftiGeometry) -> Path:
+    """Write display-ordered labels to ``path`` in the file order and with the affine of ``geometry``.
+
+    The file is written next to its destination and moved into place, so a failed write never destroys an
+    existing file. Returns the path written.
+    """
+    path = Path(path)
+    if not is_nifti_path(path):
+        raise ValueError(f"{path.name} is not a NIfTI file name; use .nii or .nii.gz.")
+    data = np.asarray(data)
+    if tuple(data.shape) != geometry.display_shape:
+        raise ValueError(
+            f"Labels of shape {tuple(data.shape)} do not match the geometry's shape {geometry.display_shape}."
+        )
+    if geometry.squeezed_axis is not None:
+        data = np.expand_dims(data, geometry.squeezed_axis)
+    on_disk = display_to_file(data, geometry.file_ornt).reshape(geometry.file_shape)
+    on_disk = on_disk.astype(_smallest_label_dtype(on_disk), copy=False)
+
+    image = nib.Nifti1Image(on_disk, geometry.affine)
+    image.header.set_xyzt_units("mm")
+    image.set_sform(geometry.affine, code=geometry.sform_code or 2)
+    image.set_qform(geometry.affine, code=geometry.qform_code or 2)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".segreview-", suffix="".join(path.suffixes), dir=path.parent)
+    os.close(descriptor)
+    try:
+        nib.save(image, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,40 @@
+"""Reading ``.npy`` arrays, which carry no geometry: unit scale, origin at zero, axes as stored."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ImageReadError
+from .label_rule import as_label_array, looks_like_segmentation
+from .nifti import stem
+from .volume import Volume
+
+
+def read_npy(path: str | os.PathLike) -> Volume:
+    """Read a 2D or 3D ``.npy`` array (2D RGB/RGBA images as (rows, cols, 3|4) are kept as images)."""
+    path = Path(path)
+    try:
+        data = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ImageReadError(f"{path.name} does not exist.") from None
+    except Exception as exc:  # truncated header, pickled objects, not an npy file
+        reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+        raise ImageReadError(f"Cannot read {path.name} as a NumPy array: {reason}.") from exc
+    if data.ndim not in (2, 3) or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
+        raise ImageReadError(
+            f"{path.name} holds a {data.ndim}D {data.dtype} array; only 2D and 3D numeric arrays are supported."
+        )
+    name = stem(path)
+    rgb = data.ndim == 3 and data.shape[-1] in (3, 4) and data.dtype != bool
+    is_labels = not rgb and looks_like_segmentation(data, name)
+    spatial_ndim = 2 if rgb else data.ndim
+    return Volume(
+        data=as_label_array(data) if is_labels else data,
+        name=name,
+        scale=(1.0,) * spatial_ndim,
+        translate=(0.0,) * spatial_ndim,
+        is_labels=is_labels,
+    )

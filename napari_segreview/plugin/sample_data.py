@@ -1,0 +1,61 @@
+"""npe2 sample data: the MNI152 2009 T1 template with its grey/white matter ground truth (1 mm).
+
+The files ship inside the package (see ``data/mni152/NOTICE.txt`` for their licence); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..io import Volume, read_nifti
+from .layers import CLASS_NAMES_KEY, LayerDataTuple, volume_to_layer
+
+TISSUE_CLASSES = {1: "grey matter", 2: "white matter"}
+TISSUE_COLORS = {None: "transparent", 0: "transparent", 1: "#ff9d2e", 2: "#3fa7ff"}
+# Axial slice of the 2D sample, in display order (superior to inferior): through the lateral ventricles.
+AXIAL_SLICE_2D = 80
+
+
+def sample_path(name: str) -> Path:
+    """Path of a shipped sample file, e.g. ``sample_path("t1.nii.gz")``."""
+    return Path(str(resources.files("napari_segreview") / "data" / "mni152" / name))
+
+
+def _mni_volumes() -> tuple[Volume, Volume]:
+    return read_nifti(sample_path("t1.nii.gz")), read_nifti(sample_path("tissue_seg.nii.gz"))
+
+
+def _layers(image: Volume, tissue: Volume) -> list[LayerDataTuple]:
+    return [
+        volume_to_layer(image, name="MNI152 T1"),
+        volume_to_layer(
+            tissue,
+            name="tissue ground truth",
+            colormap=dict(TISSUE_COLORS),
+            metadata={CLASS_NAMES_KEY: dict(TISSUE_CLASSES)},
+        ),
+    ]
+
+
+def mni152_3d() -> list[LayerDataTuple]:
+    """The 3D T1 volume and its tissue ground truth (labels layer)."""
+    return _layers(*_mni_volumes())
+
+
+def _axial_slice(volume: Volume, index: int) -> Volume:
+    """One display-axis-0 slice as a 2D volume with no file geometry (it is not a file of its own)."""
+    return Volume(
+        data=np.ascontiguousarray(volume.data[index]),
+        name=volume.name,
+        scale=volume.scale[1:],
+        translate=volume.translate[1:],
+        is_labels=volume.is_labels,
+    )
+
+
+def mni152_2d() -> list[LayerDataTuple]:
+    """One axial slice of the T1 and of its tissue ground truth, for 2D workflows."""
+    return _layers(*(_axial_slice(v, AXIAL_SLICE_2D) for v in _mni_volumes()))
