@@ -44,3 +44,19 @@ def test_demo_without_a_display_is_one_sentence_and_exit_2():
 def test_demo_screenshot_must_be_png(capsys):
     assert main(["demo", "--screenshot", "shot.jpg"]) == 2
     assert capsys.readouterr().err == "segreview demo: the screenshot must be a .png file, not shot.jpg.\n"
+
+
+def test_demo_renders_the_sample_into_a_screenshot(tmp_path):
+    """The README's demo path end to end, on pytest-xvfb's display: the window shows the brain and its labels."""
+    from skimage.io import imread
+
+    out = tmp_path / "demo.png"
+    result = _segreview("demo", "--screenshot", str(out))
+    assert result.returncode == 0, result.stderr
+    pixels = imread(out)[..., :3].astype(int)
+    height, width, _ = pixels.shape
+    canvas = pixels[height // 4 : 3 * height // 4, width // 2 : 3 * width // 4]
+    red, blue = canvas[..., 0], canvas[..., 2]
+    grey_matter_orange = (red > 150) & (red > blue + 60)
+    white_matter_blue = (blue > 150) & (blue > red + 40)
+    assert grey_matter_orange.mean() > 0.05 and white_matter_blue.mean() > 0.05

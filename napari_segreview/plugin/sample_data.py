@@ -15,8 +15,9 @@ from .layers import CLASS_NAMES_KEY, LayerDataTuple, volume_to_layer
 
 TISSUE_CLASSES = {1: "grey matter", 2: "white matter"}
 TISSUE_COLORS = {None: "transparent", 0: "transparent", 1: "#ff9d2e", 2: "#3fa7ff"}
-# Axial slice of the 2D sample, in display order (superior to inferior): through the lateral ventricles.
-AXIAL_SLICE_2D = 80
+# Axial slice of the 2D sample, in display order (superior to inferior): z = +22 mm, through the lateral
+# ventricles, the slice `segreview demo` starts on.
+AXIAL_SLICE_2D = 94
 
 
 def sample_path(name: str) -> Path:
