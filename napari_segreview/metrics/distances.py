@@ -1,0 +1,92 @@
+"""Distances from each surface point of one mask to the nearest surface point of the other, per group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .surfaces import SurfacePoints, bounding_box, surface_points
+
+
+def _physical(groups: np.ndarray, index: np.ndarray, plane_spacing: np.ndarray, group_gap: float) -> np.ndarray:
+    """Point coordinates in physical units, with the group index as an extra axis spaced ``group_gap`` apart."""
+    coordinates = np.empty((len(groups), 1 + index.shape[1]))
+    coordinates[:, 0] = groups * group_gap
+    coordinates[:, 1:] = index * plane_spacing
+    return coordinates
+
+
+def nearest_distances(
+    source: SurfacePoints, target: SurfacePoints, plane_spacing: np.ndarray, plane_shape: tuple[int, ...]
+) -> np.ndarray:
+    """Distance from every source point to the nearest target point of the same group (physical units).
+
+    One KD-tree serves every group: groups are laid out ``group_gap`` apart on an extra axis, further than any
+    two points of one plane can be, so the nearest point is always found in the source's own group whenever
+    that group has target points. Rows of groups without target points are meaningless (callers mark those
+    groups empty). Points on the target surface itself get 0 without a query.
+    """
+    distances = np.zeros(len(source.groups))
+    if len(target.groups) == 0 or len(source.groups) == 0:
+        distances[:] = np.inf
+        return distances
+    group_gap = 2.0 * float(np.linalg.norm(np.asarray(plane_shape) * plane_spacing)) + 1.0
+    away = ~source.on_other
+    if away.any():
+        tree = cKDTree(
+            _physical(target.groups, target.index, plane_spacing, group_gap), balanced_tree=False, compact_nodes=False
+        )
+        queries = _physical(source.groups[away], source.index[away], plane_spacing, group_gap)
+        distances[away] = tree.query(queries, k=1, workers=-1)[0]
+    return distances
+
+
+@dataclass(frozen=True)
+class SurfaceDistances:
+    """The surface distances of one label over a stack of groups: everything every distance metric needs.
+
+    gt, pred:    surface points, with group and plane indices in the coordinates of the full stack
+    gt_to_pred:  distance of each GT point to the prediction surface of its group (physical units)
+    pred_to_gt:  distance of each prediction point to the GT surface of its group
+    """
+
+    gt: SurfacePoints
+    pred: SurfacePoints
+    gt_to_pred: np.ndarray
+    pred_to_gt: np.ndarray
+
+    @property
+    def gt_signed(self) -> np.ndarray:
+        """GT-point distances, positive where the prediction reaches beyond the GT there (over-segmentation)."""
+        return np.where(self.gt.outside_other, -self.gt_to_pred, self.gt_to_pred)
+
+    @property
+    def pred_signed(self) -> np.ndarray:
+        """Prediction-point distances, positive where the point lies outside the GT (over-segmentation)."""
+        return np.where(self.pred.outside_other, self.pred_to_gt, -self.pred_to_gt)
+
+
+def _shifted(points: SurfacePoints, offset: np.ndarray) -> SurfacePoints:
+    return replace(points, groups=points.groups + offset[0], index=points.index + offset[1:])
+
+
+def stack_surface_distances(
+    gt: np.ndarray, pred: np.ndarray, plane_spacing: np.ndarray, convention: str
+) -> SurfaceDistances:
+    """Surface distances of two bool stacks (groups, *plane), computed inside the box holding both masks.
+
+    Cropping to that box changes no surface point: outside it both masks are empty, as they are outside the
+    array, and the grid of the surfel convention is padded by one corner on each side.
+    """
+    box = bounding_box(gt | pred) or tuple(slice(0, 0) for _ in gt.shape)
+    offset = np.array([s.start for s in box])
+    gt_points, pred_points = surface_points(gt[box], pred[box], convention, plane_spacing)
+    shape = tuple(s.stop - s.start for s in box[1:])
+    return SurfaceDistances(
+        gt=_shifted(gt_points, offset),
+        pred=_shifted(pred_points, offset),
+        gt_to_pred=nearest_distances(gt_points, pred_points, plane_spacing, shape),
+        pred_to_gt=nearest_distances(pred_points, gt_points, plane_spacing, shape),
+    )
