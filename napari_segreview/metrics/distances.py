@@ -80,7 +80,8 @@ def stack_surface_distances(
     Cropping to that box changes no surface point: outside it both masks are empty, as they are outside the
     array, and the grid of the surfel convention is padded by one corner on each side.
     """
-    box = bounding_box(gt | pred) or tuple(slice(0, 0) for _ in gt.shape)
+    # with both masks empty, a one-voxel box gives empty surfaces through the same code path
+    box = bounding_box(gt | pred) or tuple(slice(0, 1) for _ in gt.shape)
     offset = np.array([s.start for s in box])
     gt_points, pred_points = surface_points(gt[box], pred[box], convention, plane_spacing)
     shape = tuple(s.stop - s.start for s in box[1:])

@@ -32,8 +32,11 @@ class GroupedDistances:
         fraction = position - below
         low = self.distances[self.starts[has] + below]
         high = self.distances[self.starts[has] + above]
-        # numpy's lerp, from the nearer end, so q = 100 gives the maximum exactly
-        result[has] = np.where(fraction < 0.5, low + (high - low) * fraction, high - (high - low) * (1 - fraction))
+        # numpy's lerp, from the nearer end, so q = 100 gives the maximum exactly; groups whose other surface is
+        # missing hold inf (inf - inf warns) and are overwritten by the empty-mask policy
+        with np.errstate(invalid="ignore"):
+            step = high - low
+            result[has] = np.where(fraction < 0.5, low + step * fraction, high - step * (1 - fraction))
         return result
 
     def weighted_percentile(self, q: float) -> np.ndarray:
