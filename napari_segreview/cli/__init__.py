@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import demo
+from . import demo, evaluate
 from .errors import UsageError
 
-SUBCOMMANDS = (demo,)
+SUBCOMMANDS = (evaluate, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,22 +24,23 @@ def nearest_distances(
     """Distance from every source point to the nearest target point of the same group (physical units).
 
     One KD-tree serves every group: groups are laid out ``group_gap`` apart on an extra axis, further than any
-    two points of one plane can be, so the nearest point is always found in the source's own group whenever
-    that group has target points. Rows of groups without target points are meaningless (callers mark those
-    groups empty). Points on the target surface itself get 0 without a query.
+    two points of one plane can be, so the nearest point found is always in the source's own group. Points of
+    groups without target points get inf (callers apply the empty-mask policy to those groups) and points on
+    the target surface itself get 0, both without a query.
     """
     distances = np.zeros(len(source.groups))
-    if len(target.groups) == 0 or len(source.groups) == 0:
-        distances[:] = np.inf
-        return distances
-    group_gap = 2.0 * float(np.linalg.norm(np.asarray(plane_shape) * plane_spacing)) + 1.0
-    away = ~source.on_other
-    if away.any():
+    n_groups = int(max(source.groups.max(initial=-1), target.groups.max(initial=-1))) + 1
+    group_has_target = np.bincount(target.groups, minlength=n_groups) > 0
+    reachable = group_has_target[source.groups]
+    distances[~reachable] = np.inf
+    query = reachable & ~source.on_other
+    if query.any():
+        group_gap = 2.0 * float(np.linalg.norm(np.asarray(plane_shape) * plane_spacing)) + 1.0
         tree = cKDTree(
             _physical(target.groups, target.index, plane_spacing, group_gap), balanced_tree=False, compact_nodes=False
         )
-        queries = _physical(source.groups[away], source.index[away], plane_spacing, group_gap)
-        distances[away] = tree.query(queries, k=1, workers=-1)[0]
+        points = _physical(source.groups[query], source.index[query], plane_spacing, group_gap)
+        distances[query] = tree.query(points, k=1, workers=-1)[0]
     return distances
 
 

@@ -1,0 +1,114 @@
+"""``segreview evaluate GT PRED``: metrics of one ground-truth / prediction pair, per volume or per slice."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..io import ImageReadError
+from ..io.masks import MASK_SUFFIXES, SLICE_AXIS_NAMES, load_mask_pair
+from ..io.reports import REPORT_SUFFIXES, format_table, write_report
+from ..metrics import CONVENTIONS, ROW_KEYS, slice_metrics, summarize, volume_metrics
+from .errors import UsageError
+
+METRIC_COLUMNS = ("dice", "iou", "hd", "hd95", "assd", "nsd")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="Dice, IoU, HD, HD95, ASSD and NSD of a prediction against its ground truth",
+        description=(
+            "Compare a prediction with its ground truth, per label, over the whole volume or per slice. "
+            f"Files: {', '.join(MASK_SUFFIXES)}. NIfTI spacing comes from the header (mm). Distances are in the "
+            "unit of the spacing; a missed structure gives inf, never NaN."
+        ),
+    )
+    parser.add_argument("gt", type=Path, metavar="GT", help="ground-truth label file")
+    parser.add_argument("pred", type=Path, metavar="PRED", help="predicted label file")
+    parser.add_argument(
+        "--spacing", type=float, nargs="+", metavar="S", help="voxel size per array axis (overrides the header)"
+    )
+    parser.add_argument("--labels", type=int, nargs="+", metavar="L", help="labels to evaluate (default: all present)")
+    parser.add_argument(
+        "--convention", choices=CONVENTIONS, default="border", help="surface convention (default: border)"
+    )
+    parser.add_argument("--nsd-tolerance", type=float, default=1.0, metavar="T", help="NSD tolerance (default: 1.0)")
+    parser.add_argument(
+        "--percentile", type=float, default=95.0, metavar="P", help="robust HD percentile (default: 95)"
+    )
+    parser.add_argument(
+        "--per-slice",
+        metavar="AXIS",
+        help="one row per slice along AXIS: 0, 1, 2 (array order) or, for NIfTI, axial, coronal, sagittal",
+    )
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write the rows to FILE.csv or FILE.json")
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    parser.set_defaults(run=run)
+
+
+def _slice_axis(text: str) -> int:
+    if text.lower() in SLICE_AXIS_NAMES:
+        return SLICE_AXIS_NAMES[text.lower()]
+    try:
+        return int(text)
+    except ValueError:
+        names = ", ".join(SLICE_AXIS_NAMES)
+        raise UsageError(f"--per-slice takes 0, 1, 2 or one of {names}, not {text!r}.") from None
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    for path in (args.gt, args.pred):
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder; folder (dataset) evaluation is not available yet, give two files.")
+        if not path.exists():
+            raise UsageError(f"{path} does not exist.")
+    if args.out is not None:
+        if args.out.suffix.lower() not in REPORT_SUFFIXES:
+            raise UsageError(f"--out must end in .csv or .json, not {args.out.name}.")
+        if args.out.exists() and not args.force:
+            raise UsageError(f"{args.out} already exists; use --force to replace it.")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_paths(args)
+    try:
+        pair = load_mask_pair(args.gt, args.pred, spacing=args.spacing)
+        options = {
+            "spacing": pair.spacing,
+            "labels": args.labels,
+            "convention": args.convention,
+            "nsd_tolerance": args.nsd_tolerance,
+            "percentile": args.percentile,
+        }
+        if args.per_slice is None:
+            rows = [{"label": label, **row} for label, row in volume_metrics(pair.gt, pair.pred, **options).items()]
+        else:
+            rows = slice_metrics(pair.gt, pair.pred, axis=_slice_axis(args.per_slice), **options)
+    except (ImageReadError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+    case = args.gt.name
+    rows = [{"case": case, **row} for row in rows]
+    summary = summarize(rows)
+    leading = ("label",) if args.per_slice is None else ("slice", "label")
+    print(f"{case}  vs  {args.pred.name}   spacing {pair.spacing}   convention {args.convention}")
+    print(format_table(rows, (*leading, *ROW_KEYS)))
+    if args.per_slice is not None:
+        print("\nper label, over slices where either mask has the label (inf = a slice missed or hallucinated):")
+        summary_rows = [
+            {
+                "label": label,
+                "slices": entry["rows"] - entry["both_empty"],
+                "inf": entry["inf_rows"],
+                **{f"mean {key}": entry[key]["mean"] for key in METRIC_COLUMNS},
+            }  # fmt: skip
+            for label, entry in summary.items()
+            if entry["rows"] > entry["both_empty"]
+        ]
+        if summary_rows:
+            print(format_table(summary_rows, tuple(summary_rows[0])))
+    if args.out is not None:
+        write_report(args.out, rows, summary)
+        print(f"\nwrote {args.out}")
+    return 0

@@ -1,0 +1,71 @@
+"""Writing metric rows as CSV or JSON, and formatting them as a table for the terminal.
+
+JSON follows the SPEC: ``{"rows": [...], "summary": {...}}``. Infinite distances (a missed structure) are
+written as ``Infinity`` in JSON (what Python's json module and pandas read) and ``inf`` in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+REPORT_SUFFIXES = (".csv", ".json")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target and move into place: an interrupted write never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def rows_to_csv(rows: Sequence[dict]) -> str:
+    if not rows:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: repr(value) if isinstance(value, float) else value for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def write_report(path: str | os.PathLike, rows: Sequence[dict], summary: dict) -> Path:
+    """Write rows (CSV) or rows and summary (JSON) to ``path``, chosen by its suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        _write_atomically(path, rows_to_csv(rows))
+    elif suffix == ".json":
+        document = {"rows": list(rows), "summary": {str(key): value for key, value in summary.items()}}
+        _write_atomically(path, json.dumps(document, indent=1) + "\n")
+    else:
+        raise ValueError(f"{path.name}: the output must end in .csv or .json.")
+    return path
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return "inf" if math.isinf(value) else f"{value:.4g}"
+    return str(value)
+
+
+def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """Rows as aligned text columns."""
+    cells = [[_cell(row[column]) for column in columns] for row in rows]
+    widths = [max([len(column), *(len(line[i]) for line in cells)]) for i, column in enumerate(columns)]
+    lines = ["  ".join(column.rjust(width) for column, width in zip(columns, widths, strict=True))]
+    lines += ["  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)) for line in cells]
+    return "\n".join(lines)
