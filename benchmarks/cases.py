@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from napari_segreview.io import read_nifti
-from napari_segreview.plugin.sample_data import sample_path
+from napari_segreview.plugin.sample_data import sample_path, simulated_prediction
 
 
 def mni_grey_matter_pair() -> tuple[np.ndarray, np.ndarray, tuple[float, ...]]:
-    """GT: grey matter of the shipped tissue labels (189x233x197 display order, 1 mm). Prediction: a
-    plausible imperfect model output: the GT smoothed (thin gyri lost or merged), shifted by a voxel, with one
-    slab missed and a false-positive blob outside the brain."""
+    """GT: grey matter of the shipped tissue labels (189x233x197 display order, 1 mm). Prediction: the grey
+    matter of ``simulated_prediction`` (smoothed, shifted a voxel, a slab missed, a false-positive block)."""
     volume = read_nifti(sample_path("tissue_seg.nii.gz"))
-    gt = volume.data == 1
-    pred = ndimage.gaussian_filter(gt.astype(np.float32), sigma=1.2) > 0.45
-    pred = np.roll(pred, 1, axis=2)
-    pred[120:128] = False
-    pred[30:36, 10:16, 90:96] = True
-    return gt, pred, volume.scale
+    return volume.data == 1, simulated_prediction(volume.data) == 1, volume.scale
 
 
 def ellipsoid_pair(shape=(300, 512, 512), spacing=(2.5, 0.8, 0.8)) -> tuple[np.ndarray, np.ndarray, tuple]:

@@ -1,4 +1,5 @@
-"""``segreview demo``: open napari with the MNI152 sample (T1 and tissue ground truth) and the plugin's docks."""
+"""``segreview demo``: open napari with the MNI152 sample (T1 and tissue ground truth), a simulated prediction
+and the review dock, computed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from .errors import UsageError
 
@@ -29,21 +32,54 @@ def _has_display() -> bool:
 
 
 def open_demo_viewer(two_d: bool = False):
-    """A napari viewer showing the sample; returned so tests and scripts can drive it."""
+    """A napari viewer showing the sample, a simulated prediction and the review dock (computing).
+
+    Returns (viewer, dock) so tests and scripts can drive them.
+    """
     import napari
+
+    from ..plugin.sample_data import simulated_prediction
+    from ..widgets.review_dock import ReviewDock
+    from ..widgets.review_layers import geometry_of
 
     viewer = napari.Viewer(title="napari-segreview demo")
     viewer.open_sample("napari-segreview", SAMPLES["2d" if two_d else "3d"])
+    ground_truth = viewer.layers["tissue ground truth"]
+    # until the bundled demo model ships, the prediction is simulated from the ground truth (and named so)
+    viewer.add_labels(
+        simulated_prediction(np.asarray(ground_truth.data)),
+        name="simulated prediction",
+        colormap=dict(ground_truth.colormap.color_dict),
+        opacity=0.5,
+        visible=False,
+        metadata=dict(ground_truth.metadata),
+        **geometry_of(ground_truth),
+    )
+    dock = ReviewDock(viewer)
+    viewer.window.add_dock_widget(dock, name="Segmentation review", area="right")
     if not two_d:
         # start in the middle of the brain rather than at its top slice
-        viewer.dims.set_current_step(0, viewer.layers[0].data.shape[0] // 2)
-    return viewer
+        viewer.dims.set_current_step(0, ground_truth.data.shape[0] // 2)
+    dock.compute()
+    return viewer, dock
+
+
+def wait_for(dock, seconds: float = 120.0) -> None:
+    """Process Qt events until the dock's computation has finished."""
+    import time
+
+    from qtpy.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while dock.worker is not None and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
 
 
 def save_screenshot(viewer, path: Path) -> None:
     from qtpy.QtWidgets import QApplication, QWidget
 
-    viewer.window.resize(1400, 900)
+    viewer.window.resize(1600, 1000)
     QApplication.processEvents()
     viewer.reset_view()  # fit the data to the resized canvas
     for _ in range(5):  # let Qt lay out the docks and vispy draw before grabbing
@@ -66,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
         )
     import napari
 
-    viewer = open_demo_viewer(two_d=args.two_d)
+    viewer, dock = open_demo_viewer(two_d=args.two_d)
     if args.screenshot is not None:
+        wait_for(dock)
         save_screenshot(viewer, args.screenshot)
         viewer.close()
         print(f"screenshot saved to {args.screenshot}")

@@ -27,7 +27,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("gt", type=Path, metavar="GT", help="ground-truth label file")
     parser.add_argument("pred", type=Path, metavar="PRED", help="predicted label file")
     parser.add_argument(
-        "--spacing", type=float, nargs="+", metavar="S", help="voxel size per array axis (overrides the header)"
+        "--spacing",
+        type=float,
+        nargs="+",
+        metavar="S",
+        help="voxel size per array axis, overriding the header; for NIfTI in the display order "
+        "(inferior, posterior, left), which the output shows",
     )
     parser.add_argument("--labels", type=int, nargs="+", metavar="L", help="labels to evaluate (default: all present)")
     parser.add_argument(
@@ -47,8 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _slice_axis(text: str) -> int:
+def _slice_axis(text: str, anatomical: bool) -> int:
     if text.lower() in SLICE_AXIS_NAMES:
+        if not anatomical:
+            raise UsageError(f"--per-slice {text} needs NIfTI files (they carry the anatomy); give 0, 1 or 2.")
         return SLICE_AXIS_NAMES[text.lower()]
     try:
         return int(text)
@@ -84,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         if args.per_slice is None:
             rows = [{"label": label, **row} for label, row in volume_metrics(pair.gt, pair.pred, **options).items()]
         else:
-            rows = slice_metrics(pair.gt, pair.pred, axis=_slice_axis(args.per_slice), **options)
+            axis = _slice_axis(args.per_slice, anatomical=pair.axis_names is not None)
+            rows = slice_metrics(pair.gt, pair.pred, axis=axis, **options)
     except (ImageReadError, ValueError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -92,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
     rows = [{"case": case, **row} for row in rows]
     summary = summarize(rows)
     leading = ("label",) if args.per_slice is None else ("slice", "label")
-    print(f"{case}  vs  {args.pred.name}   spacing {pair.spacing}   convention {args.convention}")
+    names = pair.axis_names or tuple(f"axis {axis}" for axis in range(len(pair.spacing)))
+    spacing = ", ".join(f"{name} {value:g}" for name, value in zip(names, pair.spacing, strict=True))
+    print(f"{case}  vs  {args.pred.name}   spacing ({spacing})   convention {args.convention}")
     print(format_table(rows, (*leading, *ROW_KEYS)))
     if args.per_slice is not None:
         print("\nper label, over slices where either mask has the label (inf = a slice missed or hallucinated):")
@@ -109,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
         if summary_rows:
             print(format_table(summary_rows, tuple(summary_rows[0])))
     if args.out is not None:
-        write_report(args.out, rows, summary)
+        try:
+            write_report(args.out, rows, summary)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}.") from None
         print(f"\nwrote {args.out}")
     return 0

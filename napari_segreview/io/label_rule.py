@@ -13,6 +13,8 @@ import re
 import numpy as np
 
 MAX_LABEL_VALUES = 64
+# float64 holds every integer exactly only up to here; larger "whole numbers" are not label values
+LARGEST_EXACT_FLOAT_INTEGER = 2**53
 SEGMENTATION_NAME = re.compile(r"(?<![a-z])(seg|label|mask|gt|ground.?truth|pred|annot)", re.IGNORECASE)
 _SAMPLE_SIZE = 1_000_000
 
@@ -32,6 +34,8 @@ def _holds_non_negative_whole_numbers(data: np.ndarray) -> bool:
     # a cheap look at a sample rejects almost every real image before the full pass
     for values in (_sample(data), data):
         if not np.all(np.isfinite(values)) or values.min(initial=0) < 0 or np.any(values != np.floor(values)):
+            return False
+        if values.max(initial=0) > LARGEST_EXACT_FLOAT_INTEGER:
             return False
     return True
 

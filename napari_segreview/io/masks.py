@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageReadError
-from .nifti import is_nifti_path, read_nifti
+from .nifti import first_line, is_nifti_path, read_nifti
 from .numpy_files import read_npy
 from .orientation import DISPLAY_AXIS_NAMES, display_affine
 from .volume import Volume
@@ -29,7 +29,7 @@ class MaskPair:
 
 
 def read_image_mask(path: Path) -> np.ndarray:
-    """A 2D mask from PNG/JPEG/TIFF: grey, or RGB(A) with equal channels; 0/255 masks become 0/1."""
+    """A 2D mask from PNG/JPEG/TIFF: grey, or RGB(A) with equal channels."""
     from skimage.io import imread
 
     try:
@@ -37,7 +37,7 @@ def read_image_mask(path: Path) -> np.ndarray:
     except FileNotFoundError:
         raise ImageReadError(f"{path.name} does not exist.") from None
     except Exception as exc:
-        raise ImageReadError(f"Cannot read {path.name} as an image: {str(exc).strip() or type(exc).__name__}.") from exc
+        raise ImageReadError(f"Cannot read {path.name} as an image: {first_line(exc)}.") from exc
     if data.ndim == 3 and data.shape[-1] in (3, 4):
         colour = data[..., :3]
         if not (np.array_equal(colour[..., 0], colour[..., 1]) and np.array_equal(colour[..., 0], colour[..., 2])):
@@ -45,9 +45,11 @@ def read_image_mask(path: Path) -> np.ndarray:
         data = colour[..., 0]
     if data.ndim != 2:
         raise ImageReadError(f"{path.name} has shape {data.shape}; a 2D grey mask was expected.")
-    if set(np.unique(data).tolist()) <= {0, 255}:
-        data = (data == 255).astype(np.uint8)
     return data
+
+
+def _binary_255(data: np.ndarray) -> bool:
+    return data.dtype == np.uint8 and set(np.unique(data).tolist()) <= {0, 255}
 
 
 def _read(path: Path) -> tuple[np.ndarray, Volume | None]:
@@ -78,18 +80,28 @@ def load_mask_pair(gt_path: str | os.PathLike, pred_path: str | os.PathLike, spa
     gt_path, pred_path = Path(gt_path), Path(pred_path)
     gt, gt_volume = _read(gt_path)
     pred, pred_volume = _read(pred_path)
+    has_geometry = [v is not None and v.geometry is not None for v in (gt_volume, pred_volume)]
+    if has_geometry[0] != has_geometry[1]:
+        nifti, other = (gt_path, pred_path) if has_geometry[0] else (pred_path, gt_path)
+        raise ImageReadError(
+            f"{nifti.name} is NIfTI (reoriented by its affine) but {other.name} has no affine, so their voxels "
+            "need not line up; give two NIfTI files or two arrays."
+        )
+    # image masks stored as 0/255 mean one class: converted for both files together, so that a pair whose
+    # other file holds more classes keeps its values comparable
+    if gt_path.name.lower().endswith(IMAGE_SUFFIXES) and _binary_255(gt) and _binary_255(pred):
+        gt, pred = (gt == 255).astype(np.uint8), (pred == 255).astype(np.uint8)
     if gt.shape != pred.shape:
         raise ImageReadError(
             f"{gt_path.name} has shape {gt.shape} but {pred_path.name} has shape {pred.shape}; they must match."
         )
     axis_names = None
-    if gt_volume is not None and gt_volume.geometry is not None:
-        if pred_volume is not None and pred_volume.geometry is not None:
-            if not np.allclose(_grid(gt_volume), _grid(pred_volume), atol=1e-3):
-                raise ImageReadError(
-                    f"{gt_path.name} and {pred_path.name} lie on different voxel grids (their affines differ); "
-                    "resample one onto the other first."
-                )
+    if has_geometry[0]:
+        if not np.allclose(_grid(gt_volume), _grid(pred_volume), atol=1e-3):
+            raise ImageReadError(
+                f"{gt_path.name} and {pred_path.name} lie on different voxel grids (their affines differ); "
+                "resample one onto the other first."
+            )
         axis_names = gt_volume.geometry.display_axis_names
         if spacing is None:
             spacing = gt_volume.scale

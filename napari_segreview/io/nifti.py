@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import nibabel as nib
 import numpy as np
 
 from .errors import ImageReadError, ObliqueAffineWarning
+from .files import write_atomically
 from .label_rule import as_label_array, looks_like_segmentation
 from .orientation import (
     affine_from_scale_translate,
@@ -37,7 +37,8 @@ def stem(path: str | os.PathLike) -> str:
     return Path(name).stem
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, without a final full stop (for one-sentence errors)."""
     text = str(exc).strip().splitlines()
     return text[0].rstrip(".") if text else type(exc).__name__
 
@@ -71,8 +72,14 @@ def read_nifti(path: str | os.PathLike) -> Volume:
     except FileNotFoundError:
         raise ImageReadError(f"{path.name} does not exist.") from None
     except Exception as exc:  # nibabel, gzip and zlib raise many types for a damaged file
-        raise ImageReadError(f"Cannot read {path.name} as NIfTI: {_first_line(exc)}.") from exc
+        raise ImageReadError(f"Cannot read {path.name} as NIfTI: {first_line(exc)}.") from exc
 
+    if data.dtype.fields is not None or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
+        raise ImageReadError(
+            f"{path.name} holds {data.dtype} voxels (e.g. RGB); only single-value voxels are supported."
+        )
+    if np.issubdtype(data.dtype, np.complexfloating):
+        raise ImageReadError(f"{path.name} holds complex voxels; only real-valued images are supported.")
     file_shape = tuple(int(n) for n in data.shape)
     data3 = _as_3d(data, path.name)
     file_ornt = nib.io_orientation(affine)
@@ -97,14 +104,12 @@ def read_nifti(path: str | os.PathLike) -> Volume:
         scale = np.delete(scale, squeezed_axis)
         translate = np.delete(translate, squeezed_axis)
 
-    header = image.header
     geometry = NiftiGeometry(
         affine=affine,
         file_shape=file_shape,
         file_ornt=file_ornt,
         squeezed_axis=squeezed_axis,
-        sform_code=int(header["sform_code"]) if "sform_code" in header else 2,
-        qform_code=int(header["qform_code"]) if "qform_code" in header else 2,
+        header=nib.Nifti1Header.from_header(image.header),
     )
     name = stem(path)
     is_labels = looks_like_segmentation(shown, name)
@@ -165,19 +170,26 @@ def write_nifti_labels(path: str | os.PathLike, data: np.ndarray, geometry: Nift
         data = np.expand_dims(data, geometry.squeezed_axis)
     on_disk = display_to_file(data, geometry.file_ornt).reshape(geometry.file_shape)
     on_disk = on_disk.astype(_smallest_label_dtype(on_disk), copy=False)
+    image = _labels_image(on_disk, geometry)
+    return write_atomically(path, lambda temporary: nib.save(image, temporary), suffix="".join(path.suffixes))
 
-    image = nib.Nifti1Image(on_disk, geometry.affine)
-    image.header.set_xyzt_units("mm")
-    image.set_sform(geometry.affine, code=geometry.sform_code or 2)
-    image.set_qform(geometry.affine, code=geometry.qform_code or 2)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".segreview-", suffix="".join(path.suffixes), dir=path.parent)
-    os.close(descriptor)
-    try:
-        nib.save(image, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+def _labels_image(on_disk: np.ndarray, geometry: NiftiGeometry) -> nib.Nifti1Image:
+    """The labels as a NIfTI image carrying the source header: sform and qform restored with their own codes
+    (a qform that differed from the sform stays as it was), units and description kept, no intensity scaling."""
+    if geometry.header is None:
+        image = nib.Nifti1Image(on_disk, geometry.affine)
+        image.header.set_xyzt_units("mm")
+        image.set_sform(geometry.affine, code=2)
+        image.set_qform(geometry.affine, code=2)
+        return image
+    source = geometry.header
+    header = source.copy()
+    header.set_data_dtype(on_disk.dtype)
+    header.set_slope_inter(1.0, 0.0)
+    image = nib.Nifti1Image(on_disk, None, header=header)
+    sform, sform_code = source.get_sform(coded=True)
+    qform, qform_code = source.get_qform(coded=True)
+    image.set_sform(sform if sform is not None else geometry.affine, code=int(sform_code))
+    image.set_qform(qform, code=int(qform_code))
+    return image

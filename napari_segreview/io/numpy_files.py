@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import ImageReadError
 from .label_rule import as_label_array, looks_like_segmentation
-from .nifti import stem
+from .nifti import first_line, stem
 from .volume import Volume
 
 
@@ -21,9 +21,12 @@ def read_npy(path: str | os.PathLike) -> Volume:
     except FileNotFoundError:
         raise ImageReadError(f"{path.name} does not exist.") from None
     except Exception as exc:  # truncated header, pickled objects, not an npy file
-        reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
-        raise ImageReadError(f"Cannot read {path.name} as a NumPy array: {reason}.") from exc
-    if data.ndim not in (2, 3) or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
+        raise ImageReadError(f"Cannot read {path.name} as a NumPy array: {first_line(exc)}.") from exc
+    if (
+        data.ndim not in (2, 3)
+        or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool)
+        or (np.issubdtype(data.dtype, np.complexfloating))
+    ):
         raise ImageReadError(
             f"{path.name} holds a {data.ndim}D {data.dtype} array; only 2D and 3D numeric arrays are supported."
         )

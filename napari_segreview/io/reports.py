@@ -11,24 +11,17 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from .files import write_atomically
 
 REPORT_SUFFIXES = (".csv", ".json")
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target and move into place: an interrupted write never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """An interrupted write never leaves half a file."""
+    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8", newline=""))
 
 
 def rows_to_csv(rows: Sequence[dict]) -> str:

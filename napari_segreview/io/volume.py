@@ -18,15 +18,16 @@ class NiftiGeometry:
     file_shape:    the array shape on disk (2D files keep their 2D shape)
     file_ornt:     nibabel orientation of the file's voxel axes (``nibabel.io_orientation(affine)``)
     squeezed_axis: display axis dropped because it held a single voxel (2D images), else None
-    sform_code, qform_code: the header codes, written back unchanged
+    header:        a copy of the source file's NIfTI header (sform and qform with their codes, units,
+                   description, intent), written back with only the data type changed; None for arrays that
+                   came from no file
     """
 
     affine: np.ndarray
     file_shape: tuple[int, ...]
     file_ornt: np.ndarray
     squeezed_axis: int | None = None
-    sform_code: int = 2
-    qform_code: int = 2
+    header: object | None = None
 
     @property
     def display_shape(self) -> tuple[int, ...]:

@@ -9,10 +9,16 @@ import numpy as np
 CONVENTIONS = ("border", "surfel", "pooled")
 
 
+# float64 holds every integer exactly only up to here
+LARGEST_EXACT_FLOAT_INTEGER = 2**53
+
+
 def _as_label_array(array, name: str) -> np.ndarray:
     array = np.asarray(array)
     if array.ndim not in (2, 3):
         raise ValueError(f"{name} must be a 2D or 3D array, not {array.ndim}D (shape {array.shape}).")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); there is nothing to evaluate.")
     if array.dtype == bool or np.issubdtype(array.dtype, np.integer):
         integers = array
     elif np.issubdtype(array.dtype, np.floating):
@@ -20,6 +26,8 @@ def _as_label_array(array, name: str) -> np.ndarray:
         if not_whole.any():
             example = array[not_whole].flat[0]
             raise ValueError(f"{name} holds non-integer values (e.g. {example}); pass a label map, not probabilities.")
+        if np.abs(array).max() > LARGEST_EXACT_FLOAT_INTEGER:
+            raise ValueError(f"{name} holds the value {np.abs(array).max():g}, too large to be a label.")
         integers = array.astype(np.int64)
     else:
         raise ValueError(f"{name} has dtype {array.dtype}; it must hold integer labels or booleans.")
@@ -56,7 +64,15 @@ def present_labels(gt: np.ndarray, pred: np.ndarray) -> list[int]:
         if array.dtype == bool:
             found.update([1] if array.any() else [])
         elif array.dtype.itemsize <= 2 and array.size:
-            found.update(np.flatnonzero(np.bincount(array.ravel().astype(np.intp))).tolist())
+            # counted in chunks: a whole-volume intp copy would be 4-8x the volume's memory
+            flat = array.reshape(-1)
+            seen = np.zeros(1 << (8 * array.dtype.itemsize), dtype=bool)
+            for start in range(0, flat.size, 1 << 24):
+                chunk = flat[start : start + (1 << 24)].astype(np.intp)
+                if array.dtype.kind == "i":
+                    chunk = chunk[chunk >= 0]
+                seen[: chunk.max(initial=-1) + 1] |= np.bincount(chunk) > 0
+            found.update(np.flatnonzero(seen).tolist())
         else:
             found.update(np.unique(array).tolist())
     found.discard(0)
@@ -66,10 +82,12 @@ def present_labels(gt: np.ndarray, pred: np.ndarray) -> list[int]:
 def check_labels(labels: Iterable[int] | int | None, gt: np.ndarray, pred: np.ndarray) -> list[int]:
     if labels is None:
         return present_labels(gt, pred)
-    values = [labels] if np.isscalar(labels) else list(labels)
+    values = np.ravel(np.asarray(labels, dtype=object)).tolist()
     checked = []
     for value in values:
-        if isinstance(value, bool) or not float(value).is_integer():
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            raise ValueError(f"labels must be whole numbers, got {value!r}.")
+        if not float(value).is_integer():
             raise ValueError(f"labels must be whole numbers, got {value!r}.")
         if int(value) <= 0:
             raise ValueError(f"label {int(value)} cannot be evaluated; 0 is background and labels are positive.")
@@ -78,6 +96,9 @@ def check_labels(labels: Iterable[int] | int | None, gt: np.ndarray, pred: np.nd
 
 
 def check_options(convention: str, nsd_tolerance: float, percentile: float) -> None:
+    for name, value in (("nsd_tolerance", nsd_tolerance), ("percentile", percentile)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise ValueError(f"{name} must be a number, got {value!r}.")
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}, not {convention!r}.")
     if not np.isfinite(nsd_tolerance) or nsd_tolerance < 0:

@@ -15,10 +15,16 @@ CLASS_NAMES_KEY = "class_names"
 
 
 def _robust_contrast_limits(data: np.ndarray) -> list[float]:
-    """0.5..99.5 percentiles of a sample, so one bright voxel does not wash out the image."""
-    sample = data.reshape(-1)[:: max(1, data.size // 1_000_000)]
+    """0.5..99.5 percentiles of the finite values of a sample, so one bright voxel does not wash out the image;
+    always increasing (napari refuses equal limits), also for a constant or all-NaN image."""
+    sample = data.reshape(-1)[:: max(1, data.size // 1_000_000)].astype(np.float64)
+    sample = sample[np.isfinite(sample)]
+    if sample.size == 0:
+        return [0.0, 1.0]
     low, high = np.percentile(sample, [0.5, 99.5]).tolist()
-    return [low, high] if high > low else [float(data.min()), float(data.max()) or 1.0]
+    if high <= low:
+        low, high = float(sample.min()), float(sample.max())
+    return [low, high] if high > low else [low, low + 1.0]
 
 
 def volume_to_layer(volume: Volume, **extra: Any) -> LayerDataTuple:

@@ -57,6 +57,24 @@ def _axial_slice(volume: Volume, index: int) -> Volume:
     )
 
 
+def simulated_prediction(ground_truth: np.ndarray) -> np.ndarray:
+    """A plausible imperfect segmentation made from a ground truth, for demos and benchmarks until a model's
+    prediction ships: each class smoothed (thin structures lost or merged), everything shifted one voxel along
+    the last axis, one slab of slices missed, and a small false-positive block."""
+    from scipy import ndimage
+
+    prediction = np.zeros_like(ground_truth)
+    for label in np.unique(ground_truth[ground_truth > 0]):
+        smooth = ndimage.gaussian_filter((ground_truth == label).astype(np.float32), sigma=1.2) > 0.45
+        prediction[smooth & (prediction == 0)] = label
+    prediction = np.roll(prediction, 1, axis=-1)
+    if prediction.ndim == 3:
+        depth = prediction.shape[0]
+        prediction[int(0.63 * depth) : int(0.63 * depth) + 8] = 0
+        prediction[30:36, 10:16, 90:96] = 1
+    return prediction
+
+
 def mni152_2d() -> list[LayerDataTuple]:
     """One axial slice of the T1 and of its tissue ground truth, for 2D workflows."""
     return _layers(*(_axial_slice(v, AXIAL_SLICE_2D) for v in _mni_volumes()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import nibabel as nib
 import numpy as np
 import pytest
 
@@ -71,4 +72,12 @@ def test_pickled_object_npy_is_refused_without_unpickling(tmp_path):
     path = tmp_path / "objects.npy"
     np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ImageReadError, match="objects.npy"):
+        read_volume(path)
+
+
+def test_rgb_nifti_is_refused_in_one_sentence(tmp_path):
+    rgb = np.zeros((4, 4, 4), dtype=[("R", "u1"), ("G", "u1"), ("B", "u1")])
+    path = tmp_path / "colour.nii"
+    nib.save(nib.Nifti1Image(rgb, np.eye(4)), path)
+    with pytest.raises(ImageReadError, match="colour.nii holds .* voxels"):
         read_volume(path)

@@ -97,3 +97,45 @@ def test_writing_needs_a_nifti_name(tmp_path, labels_volume):
     geometry = geometry_from_scale_translate(labels_volume.shape, (1.0,) * 3, (0.0,) * 3)
     with pytest.raises(ValueError, match="not a NIfTI file name"):
         write_nifti_labels(tmp_path / "labels.tif", labels_volume, geometry)
+
+
+def test_the_source_header_is_written_back(tmp_path, labels_volume):
+    """qform kept even where it differs from the sform, codes, units and description unchanged."""
+    image = nib.Nifti1Image(labels_volume, AFFINES["RAS"])
+    qform = AFFINES["RAS"].copy()
+    qform[:3, 3] += 1.5
+    image.set_sform(AFFINES["RAS"], code=4)
+    image.set_qform(qform, code=1)
+    image.header.set_xyzt_units("micron", "sec")
+    image.header["descrip"] = b"expert segmentation v2"
+    nib.save(image, tmp_path / "in_seg.nii.gz")
+    volume = read_nifti(tmp_path / "in_seg.nii.gz")
+    out = nib.load(write_nifti_labels(tmp_path / "out_seg.nii.gz", volume.data, volume.geometry))
+    np.testing.assert_allclose(out.get_sform(coded=True)[0], AFFINES["RAS"], atol=1e-6)  # stored as float32
+    assert int(out.header["sform_code"]) == 4
+    np.testing.assert_allclose(out.get_qform(), qform, atol=1e-5)
+    assert int(out.header["qform_code"]) == 1
+    assert out.header.get_xyzt_units() == ("micron", "sec")
+    assert out.header["descrip"].tobytes().rstrip(b"\0") == b"expert segmentation v2"
+
+
+def test_a_scaled_float_source_writes_plain_integer_labels(tmp_path):
+    data = np.zeros((4, 5, 6), np.float32)
+    data[1:3, 1:3, 1:3] = 2.0
+    image = nib.Nifti1Image(data, AFFINES["RAS"])
+    image.header.set_slope_inter(0.5, 0.0)
+    nib.save(image, tmp_path / "float_seg.nii")
+    volume = read_nifti(tmp_path / "float_seg.nii")
+    out = nib.load(write_nifti_labels(tmp_path / "out.nii", volume.data, volume.geometry))
+    assert out.get_data_dtype() == np.uint8
+    as_read = np.asanyarray(nib.load(tmp_path / "float_seg.nii").dataobj)  # what every tool reads: scaled
+    assert set(np.unique(as_read)) == {0.0, 1.0}
+    np.testing.assert_array_equal(np.asanyarray(out.dataobj), as_read)
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path, labels_volume):
+    target = write_nifti(tmp_path / "shared_seg.nii.gz", labels_volume, AFFINES["RAS"])
+    target.chmod(0o644)
+    volume = read_nifti(target)
+    write_nifti_labels(target, volume.data, volume.geometry)
+    assert target.stat().st_mode & 0o777 == 0o644

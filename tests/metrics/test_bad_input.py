@@ -54,3 +54,24 @@ def test_float_label_maps_with_whole_values_are_accepted():
 def test_slice_metrics_rejects(gt, axis, message):
     with pytest.raises(ValueError, match=message):
         slice_metrics(gt, gt, axis=axis)
+
+
+@pytest.mark.parametrize(
+    "gt, options, message",
+    [
+        (np.zeros((0, 4, 4), np.uint8), {}, r"gt is empty \(shape \(0, 4, 4\)\)"),
+        (np.full((3, 3), 1e30), {}, "gt holds the value 1e\\+30, too large to be a label"),
+        (MASK, {"nsd_tolerance": "1"}, "nsd_tolerance must be a number"),
+        (MASK, {"labels": ["a"]}, "labels must be whole numbers"),
+    ],
+)
+def test_more_bad_input(gt, options, message):
+    with pytest.raises(ValueError, match=message):
+        volume_metrics(gt, gt, **options)
+
+
+def test_labels_as_a_numpy_scalar_or_array():
+    gt = MASK.copy()
+    gt[1, 1, 1] = 3
+    assert list(volume_metrics(gt, gt, labels=np.array(3))) == [3]
+    assert list(volume_metrics(gt, gt, labels=np.array([3]))) == [3]
