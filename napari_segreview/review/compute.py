@@ -1,0 +1,145 @@
+"""The full review of a GT / prediction pair as a generator that yields progress, and its partial update."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..metrics import LabelEvaluation, evaluate_label
+from ..metrics.validation import check_labels, check_masks, check_spacing
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """What the user chose; spacing is per array axis (the layers' scale)."""
+
+    spacing: tuple[float, ...]
+    labels: tuple[int, ...] | None = None
+    axis: int = 0
+    convention: str = "border"
+    nsd_tolerance: float = 1.0
+    percentile: float = 95.0
+
+    def metric_options(self) -> dict:
+        return {
+            "spacing": self.spacing,
+            "convention": self.convention,
+            "nsd_tolerance": self.nsd_tolerance,
+            "percentile": self.percentile,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    message: str
+
+
+@dataclass
+class ReviewResult:
+    """Everything the dock shows.
+
+    volume:     {label: row} over the whole image
+    slices:     {(slice, label): row} along ``settings.axis`` (a 2D image is one slice, index 0)
+    evaluations: {label: LabelEvaluation} of the volume, whose distances the heatmaps paint
+    """
+
+    settings: ReviewSettings
+    labels: tuple[int, ...]
+    shape: tuple[int, ...]
+    volume: dict[int, dict] = field(default_factory=dict)
+    slices: dict[tuple[int, int], dict] = field(default_factory=dict)
+    evaluations: dict[int, LabelEvaluation] = field(default_factory=dict)
+
+    @property
+    def n_slices(self) -> int:
+        return self.shape[self.settings.axis] if len(self.shape) == 3 else 1
+
+    def slice_rows(self) -> list[dict]:
+        """Rows ordered by slice then label, each with ``slice`` and ``label``."""
+        return [{"slice": s, "label": label, **row} for (s, label), row in sorted(self.slices.items())]
+
+    def volume_rows(self) -> list[dict]:
+        return [{"label": label, **row} for label, row in sorted(self.volume.items())]
+
+
+def _slice_rows(gt, pred, label, settings: ReviewSettings, offset: int = 0) -> dict[tuple[int, int], dict]:
+    if gt.ndim == 2:
+        return {}
+    evaluation = evaluate_label(gt, pred, label, axis=settings.axis, **settings.metric_options())
+    return {(offset + index, label): row for index, row in enumerate(evaluation.rows)}
+
+
+def run_review(gt, pred, settings: ReviewSettings) -> Generator[Progress, None, ReviewResult]:
+    """Compute volume and per-slice metrics of every label, yielding a Progress before each step.
+
+    Returns (as the generator's return value) a :class:`ReviewResult`. Raises ValueError with one sentence for
+    inputs the metrics refuse (shape mismatch, non-integer labels, bad spacing).
+    """
+    gt, pred = check_masks(gt, pred)
+    check_spacing(settings.spacing, gt.ndim)
+    labels = tuple(check_labels(settings.labels, gt, pred))
+    result = ReviewResult(settings=settings, labels=labels, shape=gt.shape)
+    total = 2 * len(labels)
+    for step, label in enumerate(labels):
+        yield Progress(2 * step, total, f"label {label}: volume metrics and surface distances")
+        evaluation = evaluate_label(gt, pred, label, **settings.metric_options())
+        result.evaluations[label] = evaluation
+        result.volume[label] = evaluation.rows[0]
+        yield Progress(2 * step + 1, total, f"label {label}: metrics of every slice")
+        if gt.ndim == 2:
+            result.slices[(0, label)] = evaluation.rows[0]
+        else:
+            result.slices.update(_slice_rows(gt, pred, label, settings))
+    yield Progress(total, total, "done")
+    return result
+
+
+def changed_slices(before: np.ndarray, after: np.ndarray, axis: int) -> np.ndarray:
+    """Indices along ``axis`` where two label arrays differ (any voxel)."""
+    if before.shape != after.shape:
+        return np.arange(after.shape[axis] if after.ndim == 3 else 1)
+    if after.ndim == 2:
+        return np.array([0]) if not np.array_equal(before, after) else np.array([], dtype=int)
+    other = tuple(a for a in range(3) if a != axis)
+    return np.flatnonzero(np.any(before != after, axis=other))
+
+
+def update_review(previous: ReviewResult, gt, pred, edited: np.ndarray) -> Generator[Progress, None, ReviewResult]:
+    """After an edit of the slices ``edited`` (along the review axis): recompute the volume metrics and only the
+    rows of those slices, which is cheaper than the whole stack whenever few slices changed."""
+    gt, pred = check_masks(gt, pred)
+    settings = previous.settings
+    labels = tuple(sorted(set(previous.labels) | set(check_labels(settings.labels, gt, pred))))
+    result = replace(previous, labels=labels, volume={}, slices=dict(previous.slices), evaluations={})
+    total = len(labels) * 2
+    for step, label in enumerate(labels):
+        yield Progress(2 * step, total, f"label {label}: volume metrics after the edit")
+        evaluation = evaluate_label(gt, pred, label, **settings.metric_options())
+        result.evaluations[label] = evaluation
+        result.volume[label] = evaluation.rows[0]
+        yield Progress(2 * step + 1, total, f"label {label}: {len(edited)} edited slice(s)")
+        if gt.ndim == 2:
+            result.slices[(0, label)] = evaluation.rows[0]
+            continue
+        new_label = label not in previous.labels
+        indices = np.arange(gt.shape[settings.axis]) if new_label else edited
+        for start, stop in _runs(indices):
+            part = [slice(None)] * 3
+            part[settings.axis] = slice(start, stop)
+            result.slices.update(_slice_rows(gt[tuple(part)], pred[tuple(part)], label, settings, offset=start))
+    yield Progress(total, total, "done")
+    return result
+
+
+def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted indices as (start, stop) pairs."""
+    if len(indices) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(indices) != 1)
+    starts = np.concatenate([[indices[0]], indices[breaks + 1]])
+    stops = np.concatenate([indices[breaks], [indices[-1]]]) + 1
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))

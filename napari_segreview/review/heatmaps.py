@@ -1,0 +1,38 @@
+"""Contour-distance heatmaps: each surface point painted with its distance to the other surface.
+
+The values are the metrics engine's own per-point distances (``LabelEvaluation.distances``), the numbers HD95
+was computed from. Everything off the surface is NaN, which napari draws transparent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics import LabelEvaluation
+
+
+def distance_image(
+    shape: tuple[int, ...], evaluations: list[LabelEvaluation], which: str, signed: bool = False
+) -> np.ndarray:
+    """float32 array of ``shape``: the distance of every ``which`` ("pred" or "gt") surface voxel of each
+    evaluation, NaN elsewhere. Signed distances are positive where the prediction is too large.
+
+    Surfels (voxel corners) are painted on the voxel whose centre is nearest below-right of the corner.
+    """
+    image = np.full(shape, np.nan, np.float32)
+    for evaluation in evaluations:
+        distances = evaluation.distances
+        if which == "pred":
+            values = distances.pred_signed if signed else distances.pred_to_gt
+        else:
+            values = distances.gt_signed if signed else distances.gt_to_pred
+        positions = np.floor(evaluation.points(which) + 0.5).astype(np.int64)
+        inside = np.all((positions >= 0) & (positions < np.asarray(shape)), axis=1)
+        image[tuple(positions[inside].T)] = values[inside]
+    return image
+
+
+def default_limit(evaluations: list[LabelEvaluation]) -> float:
+    """The largest finite HD among the evaluations (the heatmap's upper colour limit), at least 1."""
+    limits = [row["hd"] for evaluation in evaluations for row in evaluation.rows if np.isfinite(row["hd"])]
+    return max([1.0, *limits])

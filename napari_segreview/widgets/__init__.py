@@ -1,0 +1,1 @@
+"""napari docks: thin Qt wiring between layers and the pure core (review, model)."""

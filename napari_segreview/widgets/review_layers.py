@@ -1,0 +1,120 @@
+"""The layers the review adds to the viewer: TP/FP/FN overlay, distance heatmaps, 3D surface heatmap.
+
+Each carries the geometry (scale, translate, affine, units, axis labels, file geometry) of the layer it was
+derived from, and a role in its metadata so that a recomputation updates it in place instead of stacking
+copies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..plugin.layers import GEOMETRY_KEY
+from ..review.overlay import OVERLAY_COLORS
+
+ROLE_KEY = "segreview_role"
+ROLES = {
+    "errors": "review: TP / FP / FN",
+    "distance_pred": "review: prediction border → GT (distance)",
+    "distance_gt": "review: GT border → prediction (distance)",
+    "surface": "review: 3D prediction surface → GT (distance)",
+}
+
+
+def geometry_of(layer) -> dict:
+    """Keyword arguments that give a new layer the same place in the world as ``layer``."""
+    geometry = {"scale": tuple(layer.scale), "translate": tuple(layer.translate), "affine": layer.affine.affine_matrix}
+    geometry["units"] = tuple(layer.units)
+    geometry["axis_labels"] = tuple(layer.axis_labels)
+    return geometry
+
+
+def find_layer(viewer, role: str):
+    for layer in viewer.layers:
+        if layer.metadata.get(ROLE_KEY) == role:
+            return layer
+    return None
+
+
+def _metadata(reference, role: str) -> dict:
+    metadata = {ROLE_KEY: role}
+    if GEOMETRY_KEY in reference.metadata:
+        metadata[GEOMETRY_KEY] = reference.metadata[GEOMETRY_KEY]
+    return metadata
+
+
+def show_overlay(viewer, reference, overlay: np.ndarray):
+    layer = find_layer(viewer, "errors")
+    if layer is not None:
+        layer.data = overlay
+        return layer
+    return viewer.add_labels(
+        overlay,
+        name=ROLES["errors"],
+        colormap=dict(OVERLAY_COLORS),
+        opacity=0.55,
+        metadata=_metadata(reference, "errors"),
+        **geometry_of(reference),
+    )
+
+
+def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, signed: bool):
+    colormap = "bwr" if signed else "turbo"
+    limits = (-limit, limit) if signed else (0.0, limit)
+    layer = find_layer(viewer, role)
+    if layer is None:
+        layer = viewer.add_image(
+            image,
+            name=ROLES[role],
+            colormap=colormap,
+            contrast_limits=limits,
+            blending="translucent",
+            interpolation2d="nearest",
+            metadata=_metadata(reference, role),
+            **geometry_of(reference),
+        )
+    else:
+        layer.data = image
+        layer.colormap = colormap
+        layer.contrast_limits = limits
+    # one colour bar is enough: both heatmaps share the colormap and limits
+    layer.colorbar.visible = role == "distance_pred"
+    return layer
+
+
+def show_surface(viewer, reference, mesh, limit: float, signed: bool):
+    """Add or update the surface layer; ``mesh`` None removes it (no 3D prediction surface)."""
+    layer = find_layer(viewer, "surface")
+    if mesh is None:
+        if layer is not None:
+            viewer.layers.remove(layer)
+        return None
+    limits = (-limit, limit) if signed else (0.0, limit)
+    colormap = "bwr" if signed else "turbo"
+    data = (mesh.vertices, mesh.faces, mesh.values)
+    if layer is not None:
+        layer.data = data
+        layer.colormap = colormap
+        layer.contrast_limits = limits
+        return layer
+    geometry = geometry_of(reference)
+    return viewer.add_surface(
+        data,
+        name=ROLES["surface"],
+        colormap=colormap,
+        contrast_limits=limits,
+        metadata={ROLE_KEY: "surface"},
+        scale=geometry["scale"],
+        translate=geometry["translate"],
+        units=geometry["units"],
+        axis_labels=geometry["axis_labels"],
+    )
+
+
+def set_limits(viewer, limit: float, signed: bool) -> None:
+    """Apply a user clamp to every distance layer."""
+    limits = (-limit, limit) if signed else (0.0, limit)
+    for role in ("distance_pred", "distance_gt", "surface"):
+        layer = find_layer(viewer, role)
+        if layer is not None:
+            layer.contrast_limits = limits

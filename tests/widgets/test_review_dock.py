@@ -1,0 +1,163 @@
+"""The review dock in a real napari viewer (Xvfb): compute, table, navigation, layers, live edits, export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_segreview.plugin.sample_data import simulated_prediction
+from napari_segreview.widgets import review_dock
+from napari_segreview.widgets.review_dock import ReviewDock
+from napari_segreview.widgets.review_layers import find_layer
+
+SCALE, TRANSLATE = (2.5, 0.8, 0.9), (10.0, -5.0, 3.0)
+TIMEOUT = 60_000
+
+
+def _volume_pair():
+    grid = np.indices((14, 40, 36))
+    gt = np.zeros((14, 40, 36), np.uint8)
+    gt[((grid[1] - 20) ** 2 + (grid[2] - 18) ** 2 < 120) & (grid[0] > 1) & (grid[0] < 12)] = 1
+    gt[3:10, 15:22, 14:20] = 2
+    pred = np.roll(gt, 2, axis=2)
+    pred[8] = 0
+    return gt, pred
+
+
+@pytest.fixture
+def reviewed(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    gt, pred = _volume_pair()
+    viewer.add_image(np.random.default_rng(0).random(gt.shape), name="ct", scale=SCALE, translate=TRANSLATE)
+    viewer.add_labels(
+        gt, name="case_gt", scale=SCALE, translate=TRANSLATE, metadata={"class_names": {1: "organ", 2: "lesion"}}
+    )
+    viewer.add_labels(pred, name="case_pred", scale=SCALE, translate=TRANSLATE)
+    dock = ReviewDock(viewer)
+    viewer.window.add_dock_widget(dock)
+    assert (dock.inputs.gt.currentText(), dock.inputs.pred.currentText(), dock.inputs.image.currentText()) == (
+        "case_gt",
+        "case_pred",
+        "ct",
+    )
+    dock.compute()
+    qtbot.waitUntil(lambda: dock.result is not None and dock.worker is None, timeout=TIMEOUT)
+    return viewer, dock, gt, pred
+
+
+def test_table_has_one_row_per_slice_and_class(reviewed):
+    viewer, dock, gt, _ = reviewed
+    assert dock.table_model.rowCount() == gt.shape[0] * 2
+    dock.show_empty.setChecked(True)
+    assert dock.table_proxy.rowCount() == gt.shape[0] * 2
+    dock.show_empty.setChecked(False)
+    assert dock.table_proxy.rowCount() < gt.shape[0] * 2
+    assert dock.volume_panel.rowCount() == 2
+    assert dock.volume_panel.verticalHeaderItem(0).text() == "organ"
+
+
+def test_selecting_a_row_moves_to_that_slice_in_world_coordinates(reviewed, qtbot):
+    viewer, dock, _, _ = reviewed
+    proxy = dock.table_proxy
+    for proxy_row in range(proxy.rowCount()):
+        row = dock.table_model.row_at(proxy.mapToSource(proxy.index(proxy_row, 0)).row())
+        if row["slice"] == 8:
+            dock.table.selectRow(proxy_row)
+            break
+    assert viewer.dims.point[0] == pytest.approx(TRANSLATE[0] + SCALE[0] * 8)
+    assert dock.follower.current_slice() == 8
+    assert dock.readout.text().startswith("slice 8:")
+    assert "pred empty" in dock.readout.text()
+
+
+def test_worst_and_failing_navigation(reviewed):
+    viewer, dock, _, _ = reviewed
+    dock.go_worst()
+    assert dock.follower.current_slice() == 8  # the missed slice: Dice 0
+    dock.go_next_failing()
+    after = dock.follower.current_slice()
+    assert after != 8
+    dock.go_previous_failing()
+    assert dock.follower.current_slice() == 8
+
+
+def test_overlay_heatmaps_and_surface_share_the_geometry(reviewed):
+    viewer, dock, gt, pred = reviewed
+    for role in ("errors", "distance_pred", "distance_gt", "surface"):
+        layer = find_layer(viewer, role)
+        assert layer is not None, role
+        np.testing.assert_allclose(layer.scale, SCALE)
+        np.testing.assert_allclose(layer.translate, TRANSLATE)
+    overlay = find_layer(viewer, "errors").data
+    assert overlay.shape == gt.shape and set(np.unique(overlay)) <= {0, 1, 2, 3, 4}
+    heat = find_layer(viewer, "distance_pred").data
+    finite = heat[np.isfinite(heat)]
+    assert finite.max() == pytest.approx(dock.result.volume[1]["hd"], rel=1e-6) or finite.max() == pytest.approx(
+        dock.result.volume[2]["hd"], rel=1e-6
+    )
+    limit = max(dock.result.volume[1]["hd"], dock.result.volume[2]["hd"])
+    assert dock.clamp.value() == pytest.approx(limit, abs=0.005)  # the spin box shows two decimals
+
+
+def test_painting_the_prediction_updates_the_shown_dice(reviewed, qtbot):
+    viewer, dock, gt, pred = reviewed
+    before = dock.result.volume[1]["dice"]
+    layer = viewer.layers["case_pred"]
+    # paint the organ exactly: its missing voxels in, its spurious voxels out (two strokes, one update)
+    layer.data_setitem(np.nonzero((layer.data == 1) & (gt != 1)), 0)
+    layer.data_setitem(np.nonzero(gt == 1), 1)
+    qtbot.waitUntil(lambda: dock.result.volume[1]["dice"] != before and dock.worker is None, timeout=TIMEOUT)
+    assert dock.result.volume[1]["dice"] == pytest.approx(1.0)
+    assert dock.volume_panel.item(0, 0).text() == "1.000"
+
+
+def test_export_csv(reviewed, tmp_path):
+    _, dock, gt, _ = reviewed
+    dock.export_slices(tmp_path / "slices.csv")
+    dock.export_volume(tmp_path / "volume.csv")
+    assert len((tmp_path / "slices.csv").read_text().splitlines()) == 1 + gt.shape[0] * 2
+    assert (tmp_path / "volume.csv").read_text().splitlines()[0].startswith("label,dice,iou")
+
+
+def test_mismatched_pair_gives_a_notification_and_no_compute(make_napari_viewer, monkeypatch):
+    viewer = make_napari_viewer()
+    viewer.add_labels(np.zeros((5, 6, 7), np.uint8), name="gt")
+    viewer.add_labels(np.zeros((5, 6, 8), np.uint8), name="pred")
+    messages = []
+    monkeypatch.setattr(review_dock, "show_error", messages.append)
+    dock = ReviewDock(viewer)
+    dock.compute()
+    assert dock.worker is None and dock.result is None
+    assert messages and "shape (5, 6, 7)" in messages[0] and "same voxel grid" in messages[0]
+
+
+def test_two_dimensional_rgb_image_review(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    rgb = np.random.default_rng(1).integers(0, 255, (60, 80, 3)).astype(np.uint8)
+    gt = np.zeros((60, 80), np.uint8)
+    gt[10:40, 20:60] = 1
+    viewer.add_image(rgb, name="dermoscopy", rgb=True)
+    viewer.add_labels(gt, name="lesion_gt")
+    viewer.add_labels(np.roll(gt, 3, axis=0), name="lesion_pred")
+    dock = ReviewDock(viewer)
+    dock.compute()
+    qtbot.waitUntil(lambda: dock.result is not None and dock.worker is None, timeout=TIMEOUT)
+    assert dock.table_model.rowCount() == 1
+    assert dock.result.volume[1]["hd"] == pytest.approx(3.0)
+    assert find_layer(viewer, "surface") is None
+
+
+def test_screenshot_of_the_review_on_the_mni_sample(make_napari_viewer, qtbot, tmp_path):
+    viewer = make_napari_viewer()
+    viewer.open_sample("napari-segreview", "mni152")
+    truth = viewer.layers["tissue ground truth"]
+    viewer.add_labels(simulated_prediction(np.asarray(truth.data)), name="simulated prediction",
+                      scale=truth.scale, translate=truth.translate)  # fmt: skip
+    dock = ReviewDock(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.compute()
+    qtbot.waitUntil(lambda: dock.result is not None and dock.worker is None, timeout=TIMEOUT)
+    dock.go_worst()
+    path = tmp_path / "review.png"
+    viewer.screenshot(str(path), canvas_only=False)
+    assert path.stat().st_size > 10_000
