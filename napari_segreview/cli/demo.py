@@ -71,7 +71,7 @@ def wait_for(dock, seconds: float = 120.0) -> None:
     from qtpy.QtWidgets import QApplication
 
     deadline = time.monotonic() + seconds
-    while dock.worker is not None and time.monotonic() < deadline:
+    while dock.busy and time.monotonic() < deadline:
         QApplication.processEvents()
         time.sleep(0.02)
 

@@ -32,6 +32,17 @@ def distance_image(
     return image
 
 
+def contour_distance_image(shape: tuple[int, ...], evaluations: list[LabelEvaluation], signed: bool = False):
+    """Both borders in one image: each prediction border voxel carries its distance to the GT border and each
+    GT border voxel its distance to the prediction border. A voxel on both borders is 0 either way, so nothing
+    is lost by sharing one layer (one layer also halves the drawing cost in napari)."""
+    image = distance_image(shape, evaluations, "pred", signed)
+    gt_image = distance_image(shape, evaluations, "gt", signed)
+    free = np.isnan(image)
+    image[free] = gt_image[free]
+    return image
+
+
 def default_limit(evaluations: list[LabelEvaluation]) -> float:
     """The largest finite HD among the evaluations (the heatmap's upper colour limit), at least 1."""
     limits = [row["hd"] for evaluation in evaluations for row in evaluation.rows if np.isfinite(row["hd"])]

@@ -27,12 +27,12 @@ from qtpy.QtWidgets import (
 from ..io.reports import write_report
 from ..metrics import summarize
 from ..review.compute import ReviewResult, ReviewSettings, changed_slices, run_review, update_review
-from ..review.heatmaps import default_limit, distance_image
+from ..review.heatmaps import contour_distance_image, default_limit
 from ..review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
 from ..review.surface import SurfaceMesh, prediction_surface
 from .review_inputs import ReviewInputs
-from .review_layers import set_limits, show_heatmap, show_overlay, show_surface
+from .review_layers import find_layer, set_limits, show_heatmap, show_overlay, show_surface
 from .slice_follower import SliceFollower
 from .slice_plot import SlicePlot
 from .slice_table import SliceFilterProxy, SliceTableModel, format_value
@@ -51,8 +51,7 @@ def compute_layers(gt, pred, result: ReviewResult, label: int | None, signed: bo
     limit = default_limit(evaluations)
     layers = {
         "overlay": error_overlay(gt, pred, label),
-        "distance_pred": distance_image(gt.shape, evaluations, "pred", signed),
-        "distance_gt": distance_image(gt.shape, evaluations, "gt", signed),
+        "distance": contour_distance_image(gt.shape, evaluations, signed),
         "limit": limit,
         "mesh": None,
     }
@@ -94,6 +93,7 @@ class ReviewDock(QWidget):
         self.rows_by_slice: dict[int, list[dict]] = {}
         self.worker = None
         self.progress_bar = None
+        self.showing = False
 
         self.inputs = ReviewInputs(napari_viewer)
         self.compute_button = QPushButton("Compute review")
@@ -191,6 +191,13 @@ class ReviewDock(QWidget):
         self.live_timer.timeout.connect(self._live_update)
         for key, action in SHORTCUTS.items():
             napari_viewer.bind_key(key, self._shortcut(action), overwrite=True)
+        napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
+
+    def _on_ndisplay(self, event=None) -> None:
+        """The 3D surface heatmap appears when the user switches to the 3D view."""
+        surface = find_layer(self.viewer, "surface")
+        if surface is not None and self.viewer.dims.ndisplay == 3:
+            surface.visible = True
 
     # ---- computing -------------------------------------------------------------------------------------------
 
@@ -290,23 +297,53 @@ class ReviewDock(QWidget):
         self.rows_by_slice = {}
         for row in result.slice_rows():
             self.rows_by_slice.setdefault(row["slice"], []).append(row)
-        active = self.viewer.layers.selection.active
-        show_overlay(self.viewer, gt_layer, shown["overlay"])
         signed = self.inputs.signed.isChecked()
-        show_heatmap(self.viewer, gt_layer, "distance_gt", shown["distance_gt"], shown["limit"], signed)
-        show_heatmap(self.viewer, gt_layer, "distance_pred", shown["distance_pred"], shown["limit"], signed)
-        show_surface(self.viewer, gt_layer, shown["mesh"], shown["limit"], signed)
-        if active is not None and active in self.viewer.layers:  # adding layers selects them: give it back
-            self.viewer.layers.selection.active = active
-        self.clamp.blockSignals(True)
-        self.clamp.setValue(shown["limit"])
-        self.clamp.blockSignals(False)
-        self.follower.track(gt_layer, result.settings.axis)
-        self._show_tables()
+        active = self.viewer.layers.selection.active
+
+        def restore_selection():  # adding layers selects them: give the selection back
+            if active is not None and active in self.viewer.layers:
+                self.viewer.layers.selection.active = active
+
+        # one layer per turn of the event loop, so that the window keeps answering (each step < 100 ms)
+        self._run_in_turns(
+            [
+                lambda: self.follower.track(gt_layer, result.settings.axis),
+                self._show_tables,
+                lambda: show_overlay(self.viewer, gt_layer, shown["overlay"]),
+                lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], shown["limit"], signed),
+                lambda: show_surface(self.viewer, gt_layer, shown["mesh"], shown["limit"], signed),
+                restore_selection,
+                lambda: self._set_clamp(shown["limit"]),
+            ]
+        )
         self.status.setText(
             f"{len(result.labels)} class(es), {result.n_slices} slice(s) along axis {result.settings.axis}, "
             f"{result.settings.convention} convention."
         )
+
+    @property
+    def busy(self) -> bool:
+        """True while a review computes or its results are being shown."""
+        return self.worker is not None or self.showing
+
+    def _run_in_turns(self, steps) -> None:
+        """Run ``steps`` one per event-loop turn; ``self.showing`` is True until the last has run."""
+        self.showing = True
+        remaining = list(steps)
+
+        def run_next():
+            if not remaining:
+                self.showing = False
+                return
+            remaining.pop(0)()
+            QTimer.singleShot(0, run_next)
+
+        QTimer.singleShot(0, run_next)
+
+    def _set_clamp(self, limit: float) -> None:
+        self.clamp.blockSignals(True)
+        self.clamp.setValue(limit)
+        self.clamp.blockSignals(False)
 
     # ---- showing ---------------------------------------------------------------------------------------------
 
@@ -422,7 +459,7 @@ class ReviewDock(QWidget):
             self.live_timer.start()
 
     def _live_update(self) -> None:
-        if self.worker is not None:  # still computing: try again after it
+        if self.busy:  # still computing or showing: try again after it
             self.live_timer.start()
             return
         layers = self._checked_layers()

@@ -15,8 +15,7 @@ from ..review.overlay import OVERLAY_COLORS
 ROLE_KEY = "segreview_role"
 ROLES = {
     "errors": "review: TP / FP / FN",
-    "distance_pred": "review: prediction border → GT (distance)",
-    "distance_gt": "review: GT border → prediction (distance)",
+    "distance": "review: contour distance (each border to the other)",
     "surface": "review: 3D prediction surface → GT (distance)",
 }
 
@@ -77,8 +76,7 @@ def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, 
         layer.data = image
         layer.colormap = colormap
         layer.contrast_limits = limits
-    # one colour bar is enough: both heatmaps share the colormap and limits
-    layer.colorbar.visible = role == "distance_pred"
+    layer.colorbar.visible = True
     return layer
 
 
@@ -103,6 +101,8 @@ def show_surface(viewer, reference, mesh, limit: float, signed: bool):
         name=ROLES["surface"],
         colormap=colormap,
         contrast_limits=limits,
+        # a surface is read in the 3D view; slicing it in 2D costs time and shows only outlines
+        visible=viewer.dims.ndisplay == 3,
         metadata={ROLE_KEY: "surface"},
         scale=geometry["scale"],
         translate=geometry["translate"],
@@ -114,7 +114,7 @@ def show_surface(viewer, reference, mesh, limit: float, signed: bool):
 def set_limits(viewer, limit: float, signed: bool) -> None:
     """Apply a user clamp to every distance layer."""
     limits = (-limit, limit) if signed else (0.0, limit)
-    for role in ("distance_pred", "distance_gt", "surface"):
+    for role in ("distance", "surface"):
         layer = find_layer(viewer, role)
         if layer is not None:
             layer.contrast_limits = limits

@@ -41,7 +41,7 @@ def reviewed(make_napari_viewer, qtbot):
         "ct",
     )
     dock.compute()
-    qtbot.waitUntil(lambda: dock.result is not None and dock.worker is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: dock.result is not None and not dock.busy, timeout=TIMEOUT)
     return viewer, dock, gt, pred
 
 
@@ -83,14 +83,14 @@ def test_worst_and_failing_navigation(reviewed):
 
 def test_overlay_heatmaps_and_surface_share_the_geometry(reviewed):
     viewer, dock, gt, pred = reviewed
-    for role in ("errors", "distance_pred", "distance_gt", "surface"):
+    for role in ("errors", "distance", "surface"):
         layer = find_layer(viewer, role)
         assert layer is not None, role
         np.testing.assert_allclose(layer.scale, SCALE)
         np.testing.assert_allclose(layer.translate, TRANSLATE)
     overlay = find_layer(viewer, "errors").data
     assert overlay.shape == gt.shape and set(np.unique(overlay)) <= {0, 1, 2, 3, 4}
-    heat = find_layer(viewer, "distance_pred").data
+    heat = find_layer(viewer, "distance").data
     finite = heat[np.isfinite(heat)]
     assert finite.max() == pytest.approx(dock.result.volume[1]["hd"], rel=1e-6) or finite.max() == pytest.approx(
         dock.result.volume[2]["hd"], rel=1e-6
@@ -106,7 +106,7 @@ def test_painting_the_prediction_updates_the_shown_dice(reviewed, qtbot):
     # paint the organ exactly: its missing voxels in, its spurious voxels out (two strokes, one update)
     layer.data_setitem(np.nonzero((layer.data == 1) & (gt != 1)), 0)
     layer.data_setitem(np.nonzero(gt == 1), 1)
-    qtbot.waitUntil(lambda: dock.result.volume[1]["dice"] != before and dock.worker is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: dock.result.volume[1]["dice"] != before and not dock.busy, timeout=TIMEOUT)
     assert dock.result.volume[1]["dice"] == pytest.approx(1.0)
     assert dock.volume_panel.item(0, 0).text() == "1.000"
 
@@ -141,7 +141,7 @@ def test_two_dimensional_rgb_image_review(make_napari_viewer, qtbot):
     viewer.add_labels(np.roll(gt, 3, axis=0), name="lesion_pred")
     dock = ReviewDock(viewer)
     dock.compute()
-    qtbot.waitUntil(lambda: dock.result is not None and dock.worker is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: dock.result is not None and not dock.busy, timeout=TIMEOUT)
     assert dock.table_model.rowCount() == 1
     assert dock.result.volume[1]["hd"] == pytest.approx(3.0)
     assert find_layer(viewer, "surface") is None
@@ -156,7 +156,7 @@ def test_screenshot_of_the_review_on_the_mni_sample(make_napari_viewer, qtbot, t
     dock = ReviewDock(viewer)
     viewer.window.add_dock_widget(dock)
     dock.compute()
-    qtbot.waitUntil(lambda: dock.result is not None and dock.worker is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: dock.result is not None and not dock.busy, timeout=TIMEOUT)
     dock.go_worst()
     path = tmp_path / "review.png"
     viewer.screenshot(str(path), canvas_only=False)
