@@ -94,6 +94,7 @@ class ReviewDock(QWidget):
         self.worker = None
         self.progress_bar = None
         self.showing = False
+        self.live_layers: tuple = ()
 
         self.inputs = ReviewInputs(napari_viewer)
         self.compute_button = QPushButton("Compute review")
@@ -309,6 +310,7 @@ class ReviewDock(QWidget):
             [
                 lambda: self.follower.track(gt_layer, result.settings.axis),
                 self._show_tables,
+                self._draw_plot,
                 lambda: show_overlay(self.viewer, gt_layer, shown["overlay"]),
                 lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], shown["limit"], signed),
                 lambda: show_surface(self.viewer, gt_layer, shown["mesh"], shown["limit"], signed),
@@ -362,8 +364,7 @@ class ReviewDock(QWidget):
         )
         self.table_model.set_rows(result.slice_rows(), names, threshold, self.unit)
         self.clamp_label.setText(f"heatmap limit ({self.unit})")
-        self._apply_filters()
-        self._draw_plot()
+        self.table_proxy.set_filters(self.show_empty.isChecked(), self.inputs.selected_label())
         current = self.follower.current_slice()
         self._on_slice_changed(0 if current is None else current)
 
@@ -448,11 +449,20 @@ class ReviewDock(QWidget):
 
     # ---- live updates and export -----------------------------------------------------------------------------
 
+    def _live_events(self, layers) -> list:
+        return [
+            event for layer in layers for event in (layer.events.data, getattr(layer.events, "paint", None)) if event
+        ]
+
     def _connect_live(self, gt_layer, pred_layer) -> None:
-        for layer in (gt_layer, pred_layer):
-            for event in (layer.events.data, getattr(layer.events, "paint", None)):
-                if event is not None:
-                    event.connect(self._schedule_live_update)
+        """Follow edits of the reviewed pair only (once per layer, whatever the number of recomputations)."""
+        if self.live_layers == (gt_layer, pred_layer):
+            return
+        for event in self._live_events(self.live_layers):
+            event.disconnect(self._schedule_live_update)
+        for event in self._live_events((gt_layer, pred_layer)):
+            event.connect(self._schedule_live_update)
+        self.live_layers = (gt_layer, pred_layer)
 
     def _schedule_live_update(self, event=None) -> None:
         if self.inputs.live.isChecked() and self.result is not None:
