@@ -76,12 +76,14 @@ def wait_for(dock, seconds: float = 120.0) -> None:
         time.sleep(0.02)
 
 
-def save_screenshot(viewer, path: Path) -> None:
+def save_screenshot(viewer, path: Path, fit: bool = True) -> None:
+    """Resize the window, optionally fit the data to the canvas, and save the whole window as PNG."""
     from qtpy.QtWidgets import QApplication, QWidget
 
     viewer.window.resize(1600, 1000)
     QApplication.processEvents()
-    viewer.reset_view()  # fit the data to the resized canvas
+    if fit:
+        viewer.reset_view()
     for _ in range(5):  # let Qt lay out the docks and vispy draw before grabbing
         QApplication.processEvents()
     # notification toasts (e.g. napari's notice about the Qt binding) would cover the canvas in the picture

@@ -11,11 +11,12 @@ OVERLAY_NAMES = {
     FALSE_NEGATIVE: "false negative (in GT, missed)",
     WRONG_CLASS: "wrong class",
 }
-# colour-blind friendly: TP teal, FP magenta, FN yellow, wrong class orange
+# TP a faint white (agreement needs no attention), errors in colours the turbo heatmap does not use as
+# areas: FP magenta, FN yellow, wrong class orange
 OVERLAY_COLORS = {
     None: "transparent",
     0: "transparent",
-    TRUE_POSITIVE: "#1b9e77",
+    TRUE_POSITIVE: "#ffffff59",
     FALSE_POSITIVE: "#e7298a",
     FALSE_NEGATIVE: "#f5d905",
     WRONG_CLASS: "#ff7f00",

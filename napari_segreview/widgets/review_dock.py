@@ -148,7 +148,8 @@ class ReviewDock(QWidget):
         for value, name in OVERLAY_NAMES.items():
             swatch = QLabel(SHORT_OVERLAY_NAMES[value])
             swatch.setToolTip(name)
-            swatch.setStyleSheet(f"background-color: {OVERLAY_COLORS[value]}; color: black; padding: 1px 4px;")
+            color = OVERLAY_COLORS[value][:7]  # Qt style sheets take #rrggbb
+            swatch.setStyleSheet(f"background-color: {color}; color: black; padding: 1px 4px;")
             legend.addWidget(swatch)
         legend.addStretch()
         self.clamp_label = QLabel("heatmap limit (mm)")
