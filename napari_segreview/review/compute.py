@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -79,23 +79,13 @@ def run_review(gt, pred, settings: ReviewSettings) -> Generator[Progress, None, 
     Returns (as the generator's return value) a :class:`ReviewResult`. Raises ValueError with one sentence for
     inputs the metrics refuse (shape mismatch, non-integer labels, bad spacing).
     """
-    gt, pred = check_masks(gt, pred)
-    check_spacing(settings.spacing, gt.ndim)
-    labels = tuple(check_labels(settings.labels, gt, pred))
-    result = ReviewResult(settings=settings, labels=labels, shape=gt.shape)
-    total = 2 * len(labels)
-    for step, label in enumerate(labels):
-        yield Progress(2 * step, total, f"label {label}: volume metrics and surface distances")
-        evaluation = evaluate_label(gt, pred, label, **settings.metric_options())
-        result.evaluations[label] = evaluation
-        result.volume[label] = evaluation.rows[0]
-        yield Progress(2 * step + 1, total, f"label {label}: metrics of every slice")
-        if gt.ndim == 2:
-            result.slices[(0, label)] = evaluation.rows[0]
-        else:
-            result.slices.update(_slice_rows(gt, pred, label, settings))
-    yield Progress(total, total, "done")
-    return result
+    return (yield from _review(gt, pred, settings, previous=None, edited=None))
+
+
+def update_review(previous: ReviewResult, gt, pred, edited: np.ndarray) -> Generator[Progress, None, ReviewResult]:
+    """After an edit of the slices ``edited`` (along the review axis): recompute the volume metrics and only the
+    rows of those slices, which is cheaper than the whole stack whenever few slices changed."""
+    return (yield from _review(gt, pred, previous.settings, previous=previous, edited=edited))
 
 
 def changed_slices(before: np.ndarray, after: np.ndarray, axis: int) -> np.ndarray:
@@ -108,26 +98,30 @@ def changed_slices(before: np.ndarray, after: np.ndarray, axis: int) -> np.ndarr
     return np.flatnonzero(np.any(before != after, axis=other))
 
 
-def update_review(previous: ReviewResult, gt, pred, edited: np.ndarray) -> Generator[Progress, None, ReviewResult]:
-    """After an edit of the slices ``edited`` (along the review axis): recompute the volume metrics and only the
-    rows of those slices, which is cheaper than the whole stack whenever few slices changed."""
+def _review(gt, pred, settings: ReviewSettings, previous: ReviewResult | None, edited: np.ndarray | None):
     gt, pred = check_masks(gt, pred)
-    settings = previous.settings
-    labels = tuple(sorted(set(previous.labels) | set(check_labels(settings.labels, gt, pred))))
-    result = replace(previous, labels=labels, volume={}, slices=dict(previous.slices), evaluations={})
-    total = len(labels) * 2
+    check_spacing(settings.spacing, gt.ndim)
+    labels = set(check_labels(settings.labels, gt, pred))
+    if previous is not None:
+        labels |= set(previous.labels)  # a class erased by an edit keeps its (now empty) rows
+    labels = tuple(sorted(labels))
+    slices = dict(previous.slices) if previous is not None else {}
+    result = ReviewResult(settings=settings, labels=labels, shape=gt.shape, slices=slices)
+    total = 2 * len(labels)
     for step, label in enumerate(labels):
-        yield Progress(2 * step, total, f"label {label}: volume metrics after the edit")
+        yield Progress(2 * step, total, f"label {label}: volume metrics and surface distances")
         evaluation = evaluate_label(gt, pred, label, **settings.metric_options())
         result.evaluations[label] = evaluation
         result.volume[label] = evaluation.rows[0]
-        yield Progress(2 * step + 1, total, f"label {label}: {len(edited)} edited slice(s)")
         if gt.ndim == 2:
             result.slices[(0, label)] = evaluation.rows[0]
             continue
-        new_label = label not in previous.labels
-        indices = np.arange(gt.shape[settings.axis]) if new_label else edited
-        for start, stop in _runs(indices):
+        if previous is None or label not in previous.labels:
+            yield Progress(2 * step + 1, total, f"label {label}: metrics of every slice")
+            result.slices.update(_slice_rows(gt, pred, label, settings))
+            continue
+        yield Progress(2 * step + 1, total, f"label {label}: {len(edited)} edited slice(s)")
+        for start, stop in _runs(edited):
             part = [slice(None)] * 3
             part[settings.axis] = slice(start, stop)
             result.slices.update(_slice_rows(gt[tuple(part)], pred[tuple(part)], label, settings, offset=start))
