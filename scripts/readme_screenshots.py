@@ -1,6 +1,6 @@
 """Screenshots of the review dock on the MNI sample for the README (run under a display or xvfb-run).
 
-    xvfb-run -a -s "-screen 0 1800x1100x24" python scripts/readme_screenshots.py docs/images
+xvfb-run -a -s "-screen 0 1800x1100x24" python scripts/readme_screenshots.py docs/images
 """
 
 from __future__ import annotations

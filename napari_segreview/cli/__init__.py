@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import demo, evaluate
+from . import demo, evaluate, predict
 from .errors import UsageError
 
-SUBCOMMANDS = (evaluate, demo)
+SUBCOMMANDS = (evaluate, predict, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -74,13 +74,23 @@ def _merge_meshes(meshes):
     )
 
 
+class ReviewFailed(Exception):
+    """Carries a failure out of the worker: superqt takes a RuntimeError raised in a generator worker for a
+    deleted worker and reports nothing, so errors leave as this type."""
+
+
 @thread_worker
 def review_worker(gt, pred, settings, label, signed, want_surface, previous=None, edited=None):
-    if previous is None:
-        result = yield from run_review(gt, pred, settings)
-    else:
-        result = yield from update_review(previous, gt, pred, edited)
-    return result, compute_layers(gt, pred, result, label, signed, want_surface)
+    try:
+        if previous is None:
+            result = yield from run_review(gt, pred, settings)
+        else:
+            result = yield from update_review(previous, gt, pred, edited)
+        return result, compute_layers(gt, pred, result, label, signed, want_surface)
+    except ValueError:
+        raise
+    except Exception as exc:
+        raise ReviewFailed(f"The review failed: {exc}") from exc
 
 
 class ReviewDock(QWidget):
@@ -276,7 +286,7 @@ class ReviewDock(QWidget):
             self.progress_bar.refresh()
 
     def _on_error(self, exc: Exception) -> None:
-        message = str(exc) if isinstance(exc, ValueError) else f"The review failed: {exc}"
+        message = str(exc) if isinstance(exc, (ValueError, ReviewFailed)) else f"The review failed: {exc}"
         show_error(message)
         self.status.setText(message)
 

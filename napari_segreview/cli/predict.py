@@ -1,0 +1,150 @@
+"""``segreview predict IMAGE --model CKPT --out PRED.nii.gz``: segment one image with a model, write NIfTI labels
+on the image's grid (its affine copied)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..io import ImageReadError, geometry_from_scale_translate, read_volume, write_nifti_labels
+from ..io.masks import SLICE_AXIS_NAMES
+from ..io.nifti import is_nifti_path
+from ..io.reports import format_table
+from .errors import UsageError
+from .progress_bar import TextProgressBar
+
+DEMO_MODEL = "demo"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "predict",
+        help="segment an image with a U-Net checkpoint and write the labels as NIfTI",
+        description=(
+            "Run a segmentation model on IMAGE (.nii, .nii.gz or .npy; 3D volumes slice by slice along an axis) "
+            "and write the labels to a NIfTI file with the image's affine. Models: napari-segreview checkpoints "
+            "(.pt, loaded without running code), TorchScript files, and ONNX files when onnxruntime is installed."
+        ),
+    )
+    parser.add_argument("image", type=Path, metavar="IMAGE", help="image file: .nii, .nii.gz or .npy")
+    parser.add_argument("--model", required=True, metavar="CKPT|demo", help="model file, or demo (the bundled model)")
+    parser.add_argument("--out", required=True, type=Path, metavar="PRED.nii.gz", help="labels file to write")
+    parser.add_argument(
+        "--device", default="auto", metavar="DEVICE", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
+    )
+    parser.add_argument(
+        "--axis",
+        metavar="A",
+        help="slice axis of a 3D image: 0, 1, 2 (array order) or, for NIfTI, axial, coronal, sagittal "
+        "(default: the axis the model was trained on)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, metavar="N", help="slices per batch (default: 2 on the CPU, 8 on a GPU)"
+    )
+    parser.add_argument("--tta", action="store_true", help="flip test-time augmentation (4 passes per slice)")
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        metavar="S",
+        help="multi-scale test-time augmentation, e.g. --scales 0.75 1 1.25 (one pass per scale)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    parser.set_defaults(run=run)
+
+
+def _slice_axis(text: str | None, is_nifti: bool) -> int | None:
+    if text is None:
+        return None
+    if is_nifti and text.lower() in SLICE_AXIS_NAMES:
+        return SLICE_AXIS_NAMES[text.lower()]
+    if text in ("0", "1", "2"):
+        return int(text)
+    names = f" or one of {', '.join(SLICE_AXIS_NAMES)}" if is_nifti else ""
+    raise UsageError(f"--axis takes 0, 1, 2{names}, not {text!r}.")
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    if args.model == DEMO_MODEL:
+        raise UsageError("the demo model is not bundled yet; give a model file with --model.")
+    if not args.image.is_file():
+        raise UsageError(f"{args.image} does not exist." if not args.image.exists() else f"{args.image} is a folder.")
+    if not is_nifti_path(args.out):
+        raise UsageError(f"--out must end in .nii or .nii.gz, not {args.out.name}.")
+    if args.out.exists() and not args.force:
+        raise UsageError(f"{args.out} already exists; use --force to replace it.")
+
+
+def _run_with_progress_bar(steps, bar: TextProgressBar):
+    """Drive the inference generator, drawing its progress; returns its Prediction."""
+    try:
+        while True:
+            step = next(steps)
+            bar.update(step.done, step.total)
+    except StopIteration as finished:
+        return finished.value
+    finally:
+        bar.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_paths(args)
+    # torch is imported only once the arguments are known to be usable
+    from ..model import CheckpointError, DeviceError, InferenceError, ModelInputError, load_model, run_inference
+    from ..model.devices import resolve_device
+
+    try:
+        volume = read_volume(args.image)
+        model = load_model(args.model)
+        device = resolve_device(args.device)
+    except (ImageReadError, CheckpointError, DeviceError) as exc:
+        raise UsageError(str(exc)) from None
+    rgb = volume.data.ndim == len(volume.scale) + 1
+    spatial_ndim = len(volume.scale)
+    axis = _slice_axis(args.axis, volume.geometry is not None)
+    if spatial_ndim == 2 and axis is not None:
+        raise UsageError(f"--axis applies to 3D images; {args.image.name} is 2D.")
+    if spatial_ndim == 3 and axis is None:
+        axis = model.config.slice_axis
+
+    steps = run_inference(
+        model,
+        volume.data,
+        rgb=rgb,
+        axis=axis,
+        device=device,
+        batch_size=args.batch_size,
+        flip_tta=args.tta,
+        scales=args.scales or (1.0,),
+    )
+    try:
+        prediction = _run_with_progress_bar(steps, TextProgressBar(f"{model.name} on {args.image.name}"))
+    except (ModelInputError, DeviceError) as exc:
+        raise UsageError(str(exc)) from None
+    except InferenceError as exc:  # the input was fine, the run failed (out of memory): exit 1, one sentence
+        print(f"segreview predict: {exc}", file=sys.stderr)
+        return 1
+
+    labels = prediction.labels
+    geometry = volume.geometry or geometry_from_scale_translate(labels.shape, volume.scale, volume.translate)
+    try:
+        write_nifti_labels(args.out, labels, geometry)
+    except OSError as exc:
+        raise UsageError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
+
+    slices = labels.shape[axis] if axis is not None else 1
+    along = f" along axis {axis}" if axis is not None else ""
+    rate = slices / prediction.seconds if prediction.seconds > 0 else float("inf")
+    print(
+        f"{model.name} on {args.image.name}: {slices} slice(s){along} on {prediction.device}, batch "
+        f"{prediction.batch_size}, {prediction.seconds:.1f} s ({rate:.1f} slices/s)"
+    )
+    counts = np.bincount(labels.ravel().astype(np.int64), minlength=model.config.label_count)
+    names = model.config.label_names()
+    rows = [{"label": label, "name": names.get(label, ""), "voxels": int(counts[label])} for label in names]
+    print(format_table(rows, ("label", "name", "voxels")))
+    print(f"wrote {args.out}")
+    return 0
