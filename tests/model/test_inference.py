@@ -21,6 +21,7 @@ from napari_segreview.model import (
 )
 from napari_segreview.model.devices import available_devices, resolve_device, uses_mixed_precision
 from napari_segreview.model.slice_batch import SEED_SCALES
+from tests.generators import drain
 
 from .models import TINY, random_unet, save_random_checkpoint, smooth_image
 
@@ -29,15 +30,6 @@ from .models import TINY, random_unet, save_random_checkpoint, smooth_image
 def model(tmp_path):
     """A 3-class random model read back from a checkpoint file."""
     return load_model(save_random_checkpoint(tmp_path / "tiny.pt")[0])
-
-
-def _drain(steps):
-    progress = []
-    while True:
-        try:
-            progress.append(next(steps))
-        except StopIteration as finished:
-            return progress, finished.value
 
 
 class CountingRunner:
@@ -67,7 +59,7 @@ def _counting(model: LoadedModel, **kwargs) -> tuple[LoadedModel, CountingRunner
 
 def test_two_dimensional_grey_image(model):
     image = smooth_image((37, 29))
-    progress, prediction = _drain(run_inference(model, image))
+    progress, prediction = drain(run_inference(model, image))
     assert prediction.labels.shape == (37, 29) and prediction.labels.dtype == np.uint8
     assert len(np.unique(prediction.labels)) >= 2  # the random model is not constant: the checks below mean something
     assert [(p.done, p.total) for p in progress] == [(0, 1), (1, 1)]
@@ -143,7 +135,7 @@ def test_cancel_stops_between_batches(model):
         return len(runner.sizes) >= 2
 
     with pytest.raises(InferenceCancelled, match="^inference was cancelled after 4 of 9 slices.$"):
-        _drain(run_inference(counted, smooth_image((9, 16, 16)), batch_size=2, should_stop=should_stop))
+        drain(run_inference(counted, smooth_image((9, 16, 16)), batch_size=2, should_stop=should_stop))
     assert runner.sizes == [2, 2]
     assert passes_when_asked == [0, 1, 2]  # checked before every batch, never during one
 
@@ -159,7 +151,7 @@ def test_closing_the_generator_stops_it_too(model):
 def test_out_of_memory_halves_the_batch_and_gives_the_same_labels(model):
     volume = smooth_image((7, 16, 20))
     counted, runner = _counting(model, fail_above=2)
-    progress, prediction = _drain(run_inference(counted, volume, batch_size=8))
+    progress, prediction = drain(run_inference(counted, volume, batch_size=8))
     assert prediction.batch_size == 2 and set(runner.sizes) <= {1, 2}
     assert progress[-1] == Progress(7, 7, 2, "cpu")
     np.testing.assert_array_equal(prediction.labels, predict(model, volume).labels)

@@ -11,17 +11,9 @@ from napari_segreview.review.heatmaps import distance_image
 from napari_segreview.review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
 from napari_segreview.review.overlay import FALSE_NEGATIVE, FALSE_POSITIVE, TRUE_POSITIVE, WRONG_CLASS, error_overlay
 from napari_segreview.review.surface import prediction_surface
+from tests.generators import drain
 
 SPACING = (2.5, 0.8, 0.9)
-
-
-def _drain(generator):
-    steps = []
-    while True:
-        try:
-            steps.append(next(generator))
-        except StopIteration as stop:
-            return steps, stop.value
 
 
 @pytest.fixture
@@ -37,7 +29,7 @@ def pair():
 
 def test_run_review_yields_progress_and_returns_the_library_rows(pair):
     gt, pred = pair
-    steps, result = _drain(run_review(gt, pred, ReviewSettings(spacing=SPACING, axis=0)))
+    steps, result = drain(run_review(gt, pred, ReviewSettings(spacing=SPACING, axis=0)))
     assert [s.done for s in steps] == [0, 1, 2, 3, 4] and steps[-1].total == 4
     assert result.volume == volume_metrics(gt, pred, spacing=SPACING)
     assert result.slice_rows() == slice_metrics(gt, pred, axis=0, spacing=SPACING)
@@ -46,14 +38,14 @@ def test_run_review_yields_progress_and_returns_the_library_rows(pair):
 def test_partial_update_equals_a_full_recompute(pair):
     gt, pred = pair
     settings = ReviewSettings(spacing=SPACING, axis=1)
-    _, before = _drain(run_review(gt, pred, settings))
+    _, before = drain(run_review(gt, pred, settings))
     edited_pred = pred.copy()
     edited_pred[3:6, 7, 4:12] = 1
     edited_pred[:, 15, :] = 0
     edited = changed_slices(pred, edited_pred, axis=1)
     assert edited.tolist() == [7, 15]
-    _, after = _drain(update_review(before, gt, edited_pred, edited))
-    _, full = _drain(run_review(gt, edited_pred, settings))
+    _, after = drain(update_review(before, gt, edited_pred, edited))
+    _, full = drain(run_review(gt, edited_pred, settings))
     assert after.slice_rows() == full.slice_rows()
     assert after.volume == full.volume
 
@@ -69,7 +61,7 @@ def test_overlay_codes():
 
 def test_heatmap_paints_exactly_the_distances_behind_hd95(pair):
     gt, pred = pair
-    _, result = _drain(run_review(gt, pred, ReviewSettings(spacing=SPACING)))
+    _, result = drain(run_review(gt, pred, ReviewSettings(spacing=SPACING)))
     evaluation = result.evaluations[1]
     image = distance_image(gt.shape, [evaluation], "pred")
     painted = image[tuple(evaluation.points("pred").astype(int).T)]
@@ -83,12 +75,12 @@ def test_heatmap_paints_exactly_the_distances_behind_hd95(pair):
 
 def test_surface_vertices_carry_distances_to_the_gt_surface(pair):
     gt, pred = pair
-    _, result = _drain(run_review(gt, pred, ReviewSettings(spacing=SPACING)))
+    _, result = drain(run_review(gt, pred, ReviewSettings(spacing=SPACING)))
     mesh = prediction_surface(pred, gt, result.evaluations[1], SPACING)
     assert mesh.vertices.shape[1] == 3 and len(mesh.faces) > 0
     assert mesh.values.min() >= 0 and mesh.values.max() <= result.volume[1]["hd"] + np.linalg.norm(SPACING)
     identical = prediction_surface(
-        gt, gt, _drain(run_review(gt, gt, ReviewSettings(spacing=SPACING)))[1].evaluations[1], SPACING
+        gt, gt, drain(run_review(gt, gt, ReviewSettings(spacing=SPACING)))[1].evaluations[1], SPACING
     )
     # on identical masks every vertex lies within half a voxel diagonal of a GT border voxel
     assert identical.values.max() <= 0.5 * np.linalg.norm(SPACING) + 1e-6
