@@ -26,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Run a segmentation model on IMAGE (.nii, .nii.gz or .npy; 3D volumes slice by slice along an axis) "
             "and write the labels to a NIfTI file with the image's affine. Models: napari-segreview checkpoints "
-            "(.pt, loaded without running code), TorchScript files, and ONNX files when onnxruntime is installed."
+            "(.pt, loaded without running code), TorchScript programs named .ts (they run code: only trusted ones), "
+            "and ONNX files when onnxruntime is installed."
         ),
     )
     parser.add_argument("image", type=Path, metavar="IMAGE", help="image file: .nii, .nii.gz or .npy")

@@ -4,7 +4,7 @@ No Qt, no napari. ``ModelConfig`` and the errors import without torch; everythin
 use, so reading this package's names stays cheap::
 
     from napari_segreview.model import load_model, predict
-    model = load_model("unet.pt")                      # our checkpoint, TorchScript or ONNX
+    model = load_model("unet.pt")                      # our checkpoint; also .ts (TorchScript) or .onnx
     prediction = predict(model, volume, axis=0, device="auto", batch_size=8)
     prediction.labels                                  # same shape as volume, 0 = background
 """

@@ -5,9 +5,10 @@ Our ``.pt`` checkpoint is ``torch.save`` of a plain dict::
     {"format": "napari-segreview.unet", "format_version": 1, "config": ModelConfig.to_dict(), "state_dict": {...}}
 
 and is read only with ``torch.load(..., weights_only=True)``: tensors and plain values load, anything that would
-make the unpickler call Python code is refused before it runs. A TorchScript file runs its own TorchScript
-program (not arbitrary Python) and an ONNX file is a graph; both carry their config as an embedded JSON text (the
-TorchScript extra file ``segreview_config.json``, the ONNX metadata entry ``segreview_config``) or in a JSON file
+make the unpickler call Python code is refused before it runs. A TorchScript file runs the program it contains
+(PyTorch treats it like executable code), so it is loaded only from a file named ``.ts``/``.torchscript``, never
+from a ``.pt``; an ONNX file is a graph of standard operators run by onnxruntime. Both carry their config as an
+embedded JSON text (the TorchScript extra file ``segreview_config.json``, the ONNX metadata entry ``segreview_config``) or in a JSON file
 beside them with the same name (``model.onnx`` -> ``model.json``).
 """
 
@@ -145,6 +146,10 @@ def _embedded_or_sidecar(text: str | bytes | None, path: Path, config: ModelConf
     return found
 
 
+# TorchScript is loaded only from files named so: the suffix is the user's statement that the program is trusted
+TORCHSCRIPT_SUFFIXES = (".ts", ".torchscript")
+
+
 def _is_torchscript(path: Path) -> bool:
     if not zipfile.is_zipfile(path):
         return False
@@ -266,6 +271,13 @@ def load_model(path: str | os.PathLike, *, config: ModelConfig | None = None) ->
         raise CheckpointError(f"{path.name} does not exist.")
     if path.suffix.lower() == ".onnx":
         return _load_onnx(path, config)
-    if _is_torchscript(path):
+    if path.suffix.lower() in TORCHSCRIPT_SUFFIXES:
         return _load_torchscript(path, config)
+    if _is_torchscript(path):
+        # TorchScript runs the program inside the file (PyTorch treats it like executable code), so it is only
+        # loaded when the name says so; a .pt must be a weights-only checkpoint
+        raise CheckpointError(
+            f"{path.name} is a TorchScript program, which runs code from the file; if you trust it, name it "
+            f"{path.stem}.ts to load it as TorchScript."
+        )
     return _load_checkpoint(path, config)

@@ -88,7 +88,7 @@ class RunModelDock(QWidget):
 
         self.image = QComboBox()
         self.model_path = QLineEdit()
-        self.model_path.setPlaceholderText("checkpoint .pt, TorchScript or .onnx")
+        self.model_path.setPlaceholderText("checkpoint .pt, TorchScript .ts (trusted only) or .onnx")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self.choose_model_file)
         model_row = QHBoxLayout()

@@ -174,10 +174,17 @@ def _torchscript(path: pathlib.Path, net: torch.nn.Module, config: ModelConfig |
 def test_torchscript_with_embedded_config_predicts_like_the_checkpoint(tmp_path):
     checkpoint, config = save_random_checkpoint(tmp_path / "unet.pt")
     net = random_unet(config)
-    scripted = load_model(_torchscript(tmp_path / "unet_ts.pt", net, config))
+    scripted = load_model(_torchscript(tmp_path / "unet.ts", net, config))
     assert (scripted.source, scripted.config) == ("torchscript", config)
     image = smooth_image((3, 24, 20))
     np.testing.assert_array_equal(predict(scripted, image).labels, predict(load_model(checkpoint), image).labels)
+
+
+def test_torchscript_named_pt_is_refused_because_it_runs_code(tmp_path):
+    config = ModelConfig(classes=2, **TINY)
+    path = _torchscript(tmp_path / "innocent.pt", random_unet(config), config)
+    with pytest.raises(CheckpointError, match=r"innocent.pt is a TorchScript program, which runs code .* innocent.ts"):
+        load_model(path)
 
 
 def test_torchscript_without_config_names_the_sidecar_file(tmp_path):
