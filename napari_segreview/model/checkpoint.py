@@ -8,8 +8,8 @@ and is read only with ``torch.load(..., weights_only=True)``: tensors and plain 
 make the unpickler call Python code is refused before it runs. A TorchScript file runs the program it contains
 (PyTorch treats it like executable code), so it is loaded only from a file named ``.ts``/``.torchscript``, never
 from a ``.pt``; an ONNX file is a graph of standard operators run by onnxruntime. Both carry their config as an
-embedded JSON text (the TorchScript extra file ``segreview_config.json``, the ONNX metadata entry ``segreview_config``) or in a JSON file
-beside them with the same name (``model.onnx`` -> ``model.json``).
+embedded JSON text (the TorchScript extra file ``segreview_config.json``, the ONNX metadata entry
+``segreview_config``) or in a JSON file beside them with the same name (``model.onnx`` -> ``model.json``).
 """
 
 from __future__ import annotations
