@@ -128,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
     except InferenceError as exc:  # the input was fine, the run failed (out of memory): exit 1, one sentence
         print(f"segreview predict: {exc}", file=sys.stderr)
         return 1
+    except RuntimeError as exc:  # the model itself failed (e.g. a TorchScript/ONNX shape error): one sentence
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"segreview predict: the model failed on {args.image.name}: {reason}", file=sys.stderr)
+        return 1
 
     labels = prediction.labels
     geometry = volume.geometry or geometry_from_scale_translate(labels.shape, volume.scale, volume.translate)

@@ -79,7 +79,9 @@ class ReviewFailed(Exception):
     deleted worker and reports nothing, so errors leave as this type."""
 
 
-@thread_worker
+# errors are shown by the dock as one sentence; without ignore_errors superqt would also re-raise them on the
+# main thread as a traceback
+@thread_worker(ignore_errors=True)
 def review_worker(gt, pred, settings, label, signed, want_surface, previous=None, edited=None):
     try:
         if previous is None:
@@ -105,6 +107,7 @@ class ReviewDock(QWidget):
         self.progress_bar = None
         self.showing = False
         self.live_layers: tuple = ()
+        self.shown_signed = False
 
         self.inputs = ReviewInputs(napari_viewer)
         self.compute_button = QPushButton("Compute review")
@@ -153,7 +156,7 @@ class ReviewDock(QWidget):
 
         self.clamp = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=10_000.0, value=1.0)
         self.clamp.setToolTip("upper colour limit of the distance heatmaps (default: HD)")
-        self.clamp.valueChanged.connect(lambda value: set_limits(self.viewer, value, self.inputs.signed.isChecked()))
+        self.clamp.valueChanged.connect(lambda value: set_limits(self.viewer, value, self.shown_signed))
         legend = QHBoxLayout()
         for value, name in OVERLAY_NAMES.items():
             swatch = QLabel(SHORT_OVERLAY_NAMES[value])
@@ -259,6 +262,8 @@ class ReviewDock(QWidget):
             return
         gt_layer, pred_layer = layers
         gt, pred = np.array(gt_layer.data), np.array(pred_layer.data)  # copies: the user may paint meanwhile
+        # follow edits from now on: a stroke made while this computes is found against these copies afterwards
+        self._connect_live(gt_layer, pred_layer)
         self._start(gt, pred, layers, self.settings())
 
     def _start(self, gt, pred, layers, settings, previous=None, edited=None) -> None:
@@ -305,11 +310,12 @@ class ReviewDock(QWidget):
             return
         result, shown = payload
         self.result, self.snapshot, self.reviewed_layers = result, (gt, pred), layers
-        self._connect_live(gt_layer, pred_layer)
+        if not (np.array_equal(gt_layer.data, gt) and np.array_equal(pred_layer.data, pred)):
+            self._schedule_live_update()  # edited while computing: bring the review up to date
         self.rows_by_slice = {}
         for row in result.slice_rows():
             self.rows_by_slice.setdefault(row["slice"], []).append(row)
-        signed = self.inputs.signed.isChecked()
+        signed = self.shown_signed = self.inputs.signed.isChecked()
         active = self.viewer.layers.selection.active
 
         def restore_selection():  # adding layers selects them: give the selection back
@@ -397,6 +403,7 @@ class ReviewDock(QWidget):
         self.table_model.set_threshold(value)
         if self.result is not None:
             self._show_tables()
+            self._draw_plot()
 
     def _on_slice_changed(self, index: int) -> None:
         """Current-slice readout from the precomputed rows (no recomputation while scrolling)."""
@@ -476,17 +483,22 @@ class ReviewDock(QWidget):
         self.live_layers = (gt_layer, pred_layer)
 
     def _schedule_live_update(self, event=None) -> None:
-        if self.inputs.live.isChecked() and self.result is not None:
+        if self.inputs.live.isChecked():
             self.live_timer.start()
 
     def _live_update(self) -> None:
         if self.busy:  # still computing or showing: try again after it
             self.live_timer.start()
             return
+        if self.result is None:
+            return
         layers = self._checked_layers()
         if layers is None or layers != self.reviewed_layers:
             return
         gt, pred = np.array(layers[0].data), np.array(layers[1].data)
+        if gt.shape != self.snapshot[0].shape:  # the data were replaced by another grid: review anew
+            self._start(gt, pred, layers, self.result.settings)
+            return
         axis = self.result.settings.axis
         edited = np.union1d(changed_slices(self.snapshot[0], gt, axis), changed_slices(self.snapshot[1], pred, axis))
         if len(edited) == 0:

@@ -28,6 +28,14 @@ def geometry_of(layer) -> dict:
     return geometry
 
 
+def _place_like(layer, reference, role: str) -> None:
+    """Move an existing review layer onto the reference's grid (a new pair may have another geometry)."""
+    geometry = geometry_of(reference)
+    layer.scale, layer.translate = geometry["scale"], geometry["translate"]
+    layer.affine = geometry["affine"]
+    layer.metadata = _metadata(reference, role)
+
+
 def find_layer(viewer, role: str):
     for layer in viewer.layers:
         if layer.metadata.get(ROLE_KEY) == role:
@@ -42,8 +50,21 @@ def _metadata(reference, role: str) -> dict:
     return metadata
 
 
+def _reusable(viewer, role: str, reference, ndim: int):
+    """The existing layer of ``role`` placed on the reference's grid, or None (also when its dimensionality
+    differs: a layer cannot change it, so it is removed and made anew)."""
+    layer = find_layer(viewer, role)
+    if layer is None:
+        return None
+    if layer.ndim != ndim:
+        viewer.layers.remove(layer)
+        return None
+    _place_like(layer, reference, role)
+    return layer
+
+
 def show_overlay(viewer, reference, overlay: np.ndarray):
-    layer = find_layer(viewer, "errors")
+    layer = _reusable(viewer, "errors", reference, overlay.ndim)
     if layer is not None:
         layer.data = overlay
         return layer
@@ -60,7 +81,7 @@ def show_overlay(viewer, reference, overlay: np.ndarray):
 def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, signed: bool):
     colormap = "bwr" if signed else "turbo"
     limits = (-limit, limit) if signed else (0.0, limit)
-    layer = find_layer(viewer, role)
+    layer = _reusable(viewer, role, reference, image.ndim)
     if layer is None:
         layer = viewer.add_image(
             image,
@@ -82,11 +103,12 @@ def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, 
 
 def show_surface(viewer, reference, mesh, limit: float, signed: bool):
     """Add or update the surface layer; ``mesh`` None removes it (no 3D prediction surface)."""
-    layer = find_layer(viewer, "surface")
     if mesh is None:
+        layer = find_layer(viewer, "surface")
         if layer is not None:
             viewer.layers.remove(layer)
         return None
+    layer = _reusable(viewer, "surface", reference, 3)
     limits = (-limit, limit) if signed else (0.0, limit)
     colormap = "bwr" if signed else "turbo"
     data = (mesh.vertices, mesh.faces, mesh.values)
@@ -103,9 +125,10 @@ def show_surface(viewer, reference, mesh, limit: float, signed: bool):
         contrast_limits=limits,
         # a surface is read in the 3D view; slicing it in 2D costs time and shows only outlines
         visible=viewer.dims.ndisplay == 3,
-        metadata={ROLE_KEY: "surface"},
+        metadata=_metadata(reference, "surface"),
         scale=geometry["scale"],
         translate=geometry["translate"],
+        affine=geometry["affine"],
         units=geometry["units"],
         axis_labels=geometry["axis_labels"],
     )

@@ -44,26 +44,30 @@ class SliceFollower(QObject):
             self._last = index
             self.slice_changed.emit(index)
 
+    def _viewer_point(self, data_point: np.ndarray) -> np.ndarray:
+        """A layer data position as a full viewer world position (the viewer may have more dims than the layer)."""
+        point = np.asarray(self.viewer.dims.point, dtype=float).copy()
+        point[self.viewer.dims.ndim - self.layer.ndim :] = self.layer.data_to_world(data_point)
+        return point
+
     def go_to(self, index: int, centre_in_plane: np.ndarray | None = None) -> None:
         """Show slice ``index`` (data units) and, given a (row, col) point of that slice, centre the camera
         on it. The slice axis is moved off the displayed axes when the user had rolled it onto the screen."""
         if self.layer is None:
             return
+        dims = self.viewer.dims
+        data_point = np.asarray(self.layer.world_to_data(dims.point), dtype=float)
         if self.layer.ndim >= 3:
             world_axis = self._world_axis()
-            dims = self.viewer.dims
             if world_axis in dims.displayed and dims.ndisplay == 2:
                 dims.order = (world_axis, *[a for a in dims.order if a != world_axis])
-            data_point = np.asarray(self.layer.world_to_data(dims.point), dtype=float)
             data_point[self.axis] = index
-            dims.set_point(world_axis, float(self.layer.data_to_world(data_point)[world_axis]))
+            dims.set_point(world_axis, float(self._viewer_point(data_point)[world_axis]))
         if centre_in_plane is not None:
-            data_point = np.asarray(self.layer.world_to_data(self.viewer.dims.point), dtype=float)
             plane_axes = [a for a in range(self.layer.ndim) if a != self.axis or self.layer.ndim == 2]
             data_point[plane_axes[-2:]] = centre_in_plane
-            world = np.asarray(self.layer.data_to_world(data_point))
-            displayed = list(self.viewer.dims.displayed)
+            world = self._viewer_point(data_point)
             # napari 0.9 moved the camera to viewer.scene.camera; older versions have viewer.camera
             scene = getattr(self.viewer, "scene", None)
             camera = scene.camera if scene is not None else self.viewer.camera
-            camera.center = tuple(world[displayed].tolist())
+            camera.center = tuple(world[list(dims.displayed)].tolist())

@@ -161,3 +161,64 @@ def test_screenshot_of_the_review_on_the_mni_sample(make_napari_viewer, qtbot, t
     path = tmp_path / "review.png"
     viewer.screenshot(str(path), canvas_only=False)
     assert path.stat().st_size > 10_000
+
+
+def _computed(viewer, qtbot, gt_name, pred_name):
+    dock = ReviewDock(viewer)
+    dock.inputs.gt.setCurrentText(gt_name)
+    dock.inputs.pred.setCurrentText(pred_name)
+    dock.compute()
+    qtbot.waitUntil(lambda: dock.result is not None and not dock.busy, timeout=TIMEOUT)
+    return dock
+
+
+def test_a_2d_pair_beside_a_3d_image_navigates_without_error(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((5, 30, 40)), name="volume")
+    gt = np.zeros((30, 40), np.uint8)
+    gt[5:20, 5:25] = 1
+    viewer.add_labels(gt, name="slice_gt", scale=(0.5, 0.5), translate=(3.0, 4.0))
+    viewer.add_labels(np.roll(gt, 4, axis=1), name="slice_pred", scale=(0.5, 0.5), translate=(3.0, 4.0))
+    dock = _computed(viewer, qtbot, "slice_gt", "slice_pred")
+    dock.table.selectRow(0)  # raised IndexError inside Qt before the fix
+    camera = viewer.scene.camera
+    # the disagreement spans columns 5-8 and 20-28 of rows 5-19: its box centre, in world units
+    assert camera.center[-2:] == pytest.approx((3.0 + 0.5 * 12.0, 4.0 + 0.5 * 16.5))
+
+
+def test_reviewing_another_pair_moves_the_review_layers_onto_its_grid(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    gt, pred = _volume_pair()
+    viewer.add_labels(gt, name="a_gt", scale=SCALE, translate=TRANSLATE)
+    viewer.add_labels(pred, name="a_pred", scale=SCALE, translate=TRANSLATE)
+    viewer.add_labels(gt, name="b_gt", scale=(1.0, 2.0, 2.0), translate=(50.0, 0.0, 0.0))
+    viewer.add_labels(pred, name="b_pred", scale=(1.0, 2.0, 2.0), translate=(50.0, 0.0, 0.0))
+    _computed(viewer, qtbot, "a_gt", "a_pred")
+    _computed(viewer, qtbot, "b_gt", "b_pred")
+    for role in ("errors", "distance", "surface"):
+        np.testing.assert_allclose(find_layer(viewer, role).scale, (1.0, 2.0, 2.0))
+        np.testing.assert_allclose(find_layer(viewer, role).translate, (50.0, 0.0, 0.0))
+
+
+def test_a_failing_review_is_one_notification_not_a_traceback(make_napari_viewer, qtbot, monkeypatch):
+    viewer = make_napari_viewer()
+    gt = np.zeros((4, 8, 8), np.int16)
+    gt[1:3, 2:6, 2:6] = 1
+    viewer.add_labels(gt, name="gt")
+    viewer.add_image(gt - 1, name="pred_signed")  # negative values: refused by the metrics
+    messages = []
+    monkeypatch.setattr(review_dock, "show_error", messages.append)
+    dock = ReviewDock(viewer)
+    dock.inputs.pred.addItem("pred_signed")
+    dock.inputs.pred.setCurrentText("pred_signed")
+    dock.compute()
+    qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
+    assert messages == ["pred holds the negative label -1; labels must be 0 or more."]
+    assert dock.result is None
+
+
+def test_changing_the_threshold_redraws_the_plot_line(reviewed):
+    _, dock, _, _ = reviewed
+    dock.inputs.threshold.setValue(0.3)
+    threshold_lines = [line for line in dock.plot.axes.get_lines() if line.get_linestyle() == "--"]
+    assert threshold_lines and threshold_lines[0].get_ydata()[0] == pytest.approx(0.3)

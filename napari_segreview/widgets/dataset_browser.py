@@ -1,0 +1,190 @@
+"""The "Dataset browser" dock: a dataset report as a sortable table of cases, worst first; a click opens the
+case's image, ground truth and prediction (with their geometry, by the plugin's reader) and selects them in the
+review dock when one is docked in the same window.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from napari.utils.notifications import show_error
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..dataset import case_name, read_rows, worst_cases
+from ..io import ImageReadError
+from ..io.masks import MASK_SUFFIXES
+
+COLUMNS = ("case", "worst label", "dice", "mean dice", "status")
+ROLES = ("image", "gt", "pred")
+# nnU-Net names an image after its case plus a channel: case_0000.nii.gz for case.nii.gz
+IMAGE_CHANNEL_SUFFIX = "_0000"
+
+
+def report_entries(rows: list[dict]) -> list[dict]:
+    """One entry per case: failed cases first (``dice`` None), then by worst label's Dice, lowest first."""
+    failed = {row["case"]: row["message"] for row in rows if row["status"] == "error"}
+    entries = [{"case": case, "label": None, "dice": None, "mean_dice": None, "status": "error"} for case in failed]
+    entries += [{**entry, "status": "ok"} for entry in worst_cases(rows, count=None)]
+    listed = {entry["case"] for entry in entries}
+    entries += [  # cases where neither mask has a label: nothing to rank them by
+        {"case": case, "label": None, "dice": None, "mean_dice": None, "status": "both_empty"}
+        for case in sorted({row["case"] for row in rows} - listed)
+    ]
+    return entries
+
+
+def find_case_file(folder: Path, name: str, extra_suffixes: tuple[str, ...] = ()) -> Path | None:
+    """The mask or image file of case ``name`` in ``folder`` (any suffix the reader knows), or None."""
+    wanted = {name, *(name + extra for extra in extra_suffixes)}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith(".") and case_name(path.name) in wanted:
+            return path
+    return None
+
+
+class _NumberItem(QTableWidgetItem):
+    """Sorts by ``key`` (default its value); an empty cell (a failed case) sorts before every number."""
+
+    def __init__(self, value: float | int | None, key: tuple | None = None):
+        super().__init__("" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value)))
+        self.key = key if key is not None else (value,)
+
+    def __lt__(self, other):
+        if isinstance(other, _NumberItem):
+            return _comparable(self.key) < _comparable(other.key)
+        return super().__lt__(other)
+
+
+def _comparable(key: tuple) -> tuple:
+    return tuple(float("-inf") if value is None else value for value in key)
+
+
+class DatasetBrowser(QWidget):
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self.viewer = napari_viewer
+        self.entries: list[dict] = []
+        self.opened: list = []  # the layers of the case shown now, removed when another case opens
+        self.folders = {role: QLineEdit() for role in ROLES}
+        form = QFormLayout()
+        for role, title in zip(ROLES, ("images folder", "ground-truth folder", "prediction folder"), strict=True):
+            browse = QPushButton("…")
+            browse.clicked.connect(lambda _=False, r=role: self._choose_folder(r))
+            line = QHBoxLayout()
+            line.addWidget(self.folders[role])
+            line.addWidget(browse)
+            form.addRow(title, line)
+        self.open_button = QPushButton("Open report…")
+        self.open_button.clicked.connect(self._choose_report)
+        self.status = QLabel("Open a report of segreview evaluate GT_DIR PRED_DIR --out (CSV or JSON).")
+        self.status.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.cellClicked.connect(lambda row, _column: self.open_case(self.table.item(row, 0).text()))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.open_button)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table)
+
+    def _choose_folder(self, role: str) -> None:
+        folder = QFileDialog.getExistingDirectory(self, f"Choose the {role} folder")
+        if folder:
+            self.folders[role].setText(folder)
+
+    def _choose_report(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a dataset report", filter="Reports (*.json *.csv)")
+        if path:
+            self.load_report(path)
+
+    def load_report(self, path: str | Path) -> None:
+        """Fill the table from a report, worst case first; failed cases are listed first, without a Dice."""
+        try:
+            rows = read_rows(path)
+        except (ValueError, OSError) as exc:
+            show_error(str(exc))
+            return
+        self.entries = report_entries(rows)
+        self.table.setSortingEnabled(False)  # filling a sorting table reorders rows under the loop
+        self.table.setRowCount(len(self.entries))
+        for index, entry in enumerate(self.entries):
+            cells = (
+                QTableWidgetItem(entry["case"]),
+                _NumberItem(entry["label"]),
+                # ties of the worst label's Dice (e.g. several missed labels) go by the mean, as in the summary
+                _NumberItem(entry["dice"], key=(entry["dice"], entry["mean_dice"], index)),
+                _NumberItem(entry["mean_dice"]),
+                QTableWidgetItem(entry["status"]),
+            )
+            for column, item in enumerate(cells):
+                self.table.setItem(index, column, item)
+        self.table.setSortingEnabled(True)
+        self.table.sortItems(COLUMNS.index("dice"), Qt.AscendingOrder)
+        failed = sum(entry["status"] == "error" for entry in self.entries)
+        self.status.setText(f"{Path(path).name}: {len(self.entries)} cases, {failed} failed; click one to open it.")
+
+    def _folder(self, role: str) -> Path | None:
+        text = self.folders[role].text().strip()
+        return Path(text) if text and Path(text).is_dir() else None
+
+    def case_files(self, case: str) -> dict[str, Path]:
+        """The files of ``case`` (the GT file name) by role, for the roles whose folder holds one."""
+        name = case_name(case) or case
+        files = {}
+        for role, extra in (("image", (IMAGE_CHANNEL_SUFFIX,)), ("gt", ()), ("pred", ())):
+            folder = self._folder(role)
+            found = folder and find_case_file(folder, name, extra)
+            if found:
+                files[role] = found
+        return files
+
+    def open_case(self, case: str) -> list:
+        """Open the case's image, GT and prediction (replacing the previous case's layers), name them
+        ``<case> image|gt|pred`` and select them in a docked review dock. Returns the new layers."""
+        files = self.case_files(case)
+        if "gt" not in files or "pred" not in files:
+            show_error(f"{case}: choose ground-truth and prediction folders that hold it ({', '.join(MASK_SUFFIXES)}).")
+            return []
+        for layer in self.opened:
+            if layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
+        self.opened = []
+        name = case_name(case) or case
+        try:
+            for role in ROLES:
+                if role in files:
+                    (layer,) = self.viewer.open(files[role], plugin="napari-segreview")
+                    layer.name = f"{name} {role}"
+                    self.opened.append(layer)
+        except (ImageReadError, ValueError, OSError) as exc:
+            show_error(f"{case} could not be opened: {exc}")
+            return self.opened
+        self._select_in_review_dock(name, files)
+        return self.opened
+
+    def _select_in_review_dock(self, name: str, files: dict[str, Path]) -> None:
+        from .review_dock import ReviewDock
+
+        docks = self.window().findChildren(ReviewDock) if self.window() is not self else []
+        for dock in docks:
+            dock.inputs.refresh()
+            for role in ROLES:
+                if role in files:
+                    getattr(dock.inputs, role).setCurrentText(f"{name} {role}")
