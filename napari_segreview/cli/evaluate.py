@@ -24,8 +24,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "unit of the spacing; a missed structure gives inf, never NaN."
         ),
     )
-    parser.add_argument("gt", type=Path, metavar="GT", help="ground-truth label file")
-    parser.add_argument("pred", type=Path, metavar="PRED", help="predicted label file")
+    parser.add_argument("gt", type=Path, metavar="GT", help="ground-truth label file, or a folder of them")
+    parser.add_argument(
+        "pred", type=Path, metavar="PRED", help="predicted label file, or a folder whose files pair with GT's by name"
+    )
     parser.add_argument(
         "--spacing",
         type=float,
@@ -49,6 +51,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, metavar="FILE", help="write the rows to FILE.csv or FILE.json")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="folders: evaluate on a local dask.distributed cluster of N workers"
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDR", help="folders: evaluate on the existing dask.distributed cluster at ADDR"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="folders: keep the cases already in --out, evaluate the others"
+    )
     parser.set_defaults(run=run)
 
 
@@ -67,7 +78,7 @@ def _slice_axis(text: str, anatomical: bool) -> int:
 def _check_paths(args: argparse.Namespace) -> None:
     for path in (args.gt, args.pred):
         if path.is_dir():
-            raise UsageError(f"{path} is a folder; folder (dataset) evaluation is not available yet, give two files.")
+            raise UsageError(f"{path} is a folder; give two files or two folders.")
         if not path.exists():
             raise UsageError(f"{path} does not exist.")
     if args.out is not None:
@@ -78,6 +89,17 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.gt.is_dir() and args.pred.is_dir():
+        from .evaluate_folders import run_folders
+
+        return run_folders(args)
+    for option, given in (
+        ("--workers", args.workers is not None),
+        ("--scheduler", args.scheduler is not None),
+        ("--resume", args.resume),
+    ):
+        if given:
+            raise UsageError(f"{option} is for two folders (dataset mode), not for a pair of files.")
     _check_paths(args)
     try:
         pair = load_mask_pair(args.gt, args.pred, spacing=args.spacing)

@@ -93,7 +93,8 @@ def load_mask_pair(gt_path: str | os.PathLike, pred_path: str | os.PathLike, spa
         gt, pred = (gt == 255).astype(np.uint8), (pred == 255).astype(np.uint8)
     if gt.shape != pred.shape:
         raise ImageReadError(
-            f"{gt_path.name} has shape {gt.shape} but {pred_path.name} has shape {pred.shape}; they must match."
+            f"the ground truth {gt_path.name} has shape {gt.shape} but the prediction {pred_path.name} has shape "
+            f"{pred.shape}; they must match."
         )
     axis_names = None
     if has_geometry[0]:

@@ -1,0 +1,176 @@
+"""``segreview evaluate GT_DIR PRED_DIR``: the dataset mode, one row per case and label, in this process or on
+dask.distributed (``--workers N`` a local cluster, ``--scheduler ADDR`` an existing one).
+
+Unpaired files, progress and failed cases go to stderr; the summary to stdout. ``--out`` is rewritten
+atomically after every case, so an interrupted run keeps each finished case and ``--resume`` continues it.
+Exit code 1 when any case failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..dataset import (
+    CaseFiles,
+    MetricOptions,
+    dataset_summary,
+    evaluate_dataset,
+    pair_folders,
+    read_rows,
+    resumable_rows,
+)
+from ..io.nifti import first_line
+from ..io.reports import REPORT_SUFFIXES, format_table
+from .errors import UsageError
+from .progress_bar import TextProgressBar
+
+SUMMARY_METRICS = ("dice", "iou", "hd", "hd95", "assd", "nsd")
+SCHEDULER_TIMEOUT_S = 10
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.workers is not None and args.scheduler is not None:
+        raise UsageError("give --workers or --scheduler, not both.")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be 1 or more, not {args.workers}.")
+    if args.per_slice is not None:
+        raise UsageError("--per-slice is for a pair of files; folder mode gives one row per case and label.")
+    if args.out is None:
+        if args.resume:
+            raise UsageError("--resume needs --out, the report to continue.")
+        return
+    if args.out.suffix.lower() not in REPORT_SUFFIXES:
+        raise UsageError(f"--out must end in .csv or .json, not {args.out.name}.")
+    if args.out.exists() and not (args.force or args.resume):
+        raise UsageError(f"{args.out} already exists; use --resume to continue it or --force to replace it.")
+
+
+def _previous_rows(args: argparse.Namespace) -> list[dict]:
+    if not args.resume or not args.out.exists():
+        return []
+    try:
+        return resumable_rows(read_rows(args.out))
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"cannot resume: {first_line(exc)}.") from None
+
+
+@contextmanager
+def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """None without ``workers`` and ``scheduler``; else a dask.distributed Client, closed (with its local
+    cluster) on exit. dask is imported only here."""
+    if workers is None and scheduler is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError('--workers and --scheduler need dask.distributed: pip install "dask[distributed]".') from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {first_line(exc)}.") from None
+        with client:
+            yield client
+        return
+    # one thread per worker process: the metrics release the GIL only in parts, processes scale; the HTTP
+    # server (always started) on a free local port: 8787 may be taken by another cluster
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _cell(value) -> Any:
+    return "-" if value is None else value
+
+
+def print_summary(summary: dict) -> None:
+    """Per label: counts, then mean/median/std/min of each metric; then the worst cases by Dice."""
+    labels = summary["labels"]
+    print(f"{summary['cases']} cases, {len(summary['failed_cases'])} failed")
+    if labels:
+        counts = [
+            {
+                "label": label,
+                "cases": entry["rows"] - entry["both_empty"],
+                "both_empty": entry["both_empty"],
+                "inf": entry["inf_rows"],
+                "errors": entry["error_rows"],
+            }
+            for label, entry in labels.items()
+        ]
+        print(format_table(counts, tuple(counts[0])))
+        statistics = [
+            {"label": label, "metric": metric, **{k: _cell(entry[metric][k]) for k in ("mean", "median", "std", "min")}}
+            for label, entry in labels.items()
+            for metric in SUMMARY_METRICS
+        ]
+        print()
+        print(format_table(statistics, tuple(statistics[0])))
+    if summary["worst_cases"]:
+        print(f"\nworst {len(summary['worst_cases'])} cases by Dice (their worst label):")
+        print(format_table(summary["worst_cases"], ("case", "label", "dice", "mean_dice")))
+
+
+def _report_pairing(unpaired: list[str], folder_name: str) -> None:
+    if unpaired:
+        print(f"unpaired in {folder_name} (skipped): {', '.join(unpaired)}", file=sys.stderr)
+
+
+def run_folders(args: argparse.Namespace) -> int:
+    _check_options(args)
+    try:
+        pairing = pair_folders(args.gt, args.pred)
+    except (ValueError, OSError) as exc:
+        raise UsageError(first_line(exc) + ".") from None
+    if not pairing.cases:
+        raise UsageError(f"no file of {args.gt} pairs by name with a file of {args.pred}.")
+    previous = _previous_rows(args)
+    _report_pairing(pairing.gt_only, str(args.gt))
+    _report_pairing(pairing.pred_only, str(args.pred))
+    options = MetricOptions(
+        labels=None if args.labels is None else tuple(args.labels),
+        convention=args.convention,
+        nsd_tolerance=args.nsd_tolerance,
+        percentile=args.percentile,
+        spacing=None if args.spacing is None else tuple(args.spacing),
+    )
+    cases: list[CaseFiles] = pairing.cases
+    if previous:
+        kept = len({row["case"] for row in previous})
+        print(f"resuming {args.out}: {kept} finished cases kept", file=sys.stderr)
+    with dask_client(args.workers, args.scheduler) as client:
+        progress = TextProgressBar("evaluate", unit="cases")  # after a cluster's start: the rate is the work's
+        try:
+            rows = evaluate_dataset(
+                cases,
+                options,
+                out=args.out,
+                previous_rows=previous,
+                client=client,
+                on_case=lambda done, total, _: progress.update(done, total),
+            )
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or first_line(exc)}.") from None
+        finally:
+            progress.close()
+    summary = dataset_summary(rows)
+    for failure in summary["failed_cases"]:
+        print(f"failed: {failure['message']}", file=sys.stderr)
+    print_summary(summary)
+    if args.out is not None:
+        print(f"\nwrote {args.out}")
+    return 1 if summary["failed_cases"] else 0

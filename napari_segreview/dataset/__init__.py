@@ -1,0 +1,29 @@
+"""Dataset evaluation: pair two folders by case name, evaluate every case, summarize, write incrementally.
+
+Pure Python/numpy (no Qt, no napari); dask.distributed is imported only when a client is given.
+"""
+
+from .evaluation import CaseFiles, MetricOptions, error_rows, evaluate_case, row_order
+from .pairing import FolderPairing, case_name, pair_folders
+from .report import read_rows, resumable_rows, write_rows
+from .run import evaluate_dataset, iterate_cases
+from .summary import WORST_CASES, dataset_summary, worst_cases
+
+__all__ = [
+    "WORST_CASES",
+    "CaseFiles",
+    "FolderPairing",
+    "MetricOptions",
+    "case_name",
+    "dataset_summary",
+    "error_rows",
+    "evaluate_case",
+    "evaluate_dataset",
+    "iterate_cases",
+    "pair_folders",
+    "read_rows",
+    "resumable_rows",
+    "row_order",
+    "worst_cases",
+    "write_rows",
+]

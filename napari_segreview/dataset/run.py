@@ -1,0 +1,98 @@
+"""Running the cases of a dataset in this process or on a dask.distributed cluster, writing as they finish.
+
+With a client, each case is submitted as paths and read on a worker; at most ``in_flight`` cases are
+submitted at a time, so memory stays bounded by a few cases whatever the size of the dataset. Results arrive
+in completion order; the rows are sorted (by case, then label) wherever they are written or returned, so every
+mode gives the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
+from itertools import islice
+from typing import Any
+
+from . import evaluation
+from .evaluation import CaseFiles, MetricOptions, error_rows, row_order
+from .report import write_rows
+
+
+def _in_process(cases: Sequence[CaseFiles], options: MetricOptions) -> Iterator[list[dict]]:
+    for case in cases:
+        # looked up at call time, so tests can count or interrupt evaluations
+        yield evaluation.evaluate_case(case, options)
+
+
+def _on_client(client: Any, cases: Sequence[CaseFiles], options: MetricOptions, in_flight: int | None):
+    from dask.distributed import as_completed
+
+    if in_flight is None:
+        in_flight = 2 * max(1, sum(client.nthreads().values()))
+    waiting = iter(cases)
+    submitted: dict[Any, CaseFiles] = {}
+
+    def submit(case: CaseFiles):
+        # pure=False: a file may change between runs, a cached result must never stand in for reading it
+        future = client.submit(evaluation.evaluate_case, case, options, pure=False)
+        submitted[future] = case
+        return future
+
+    completed = as_completed([submit(case) for case in islice(waiting, in_flight)])
+    try:
+        for future in completed:
+            case = submitted.pop(future)
+            try:
+                rows = future.result()
+            except Exception as exc:  # the worker died or the task could not run: the run goes on
+                rows = error_rows(case.case, f"{case.case}: the worker evaluating it failed ({type(exc).__name__}).")
+            future.release()
+            following = next(waiting, None)
+            if following is not None:
+                completed.add(submit(following))
+            yield rows
+    finally:
+        if submitted:  # interrupted: nothing more runs on the cluster for this run
+            client.cancel(list(submitted))
+
+
+def iterate_cases(
+    cases: Sequence[CaseFiles], options: MetricOptions, client: Any = None, in_flight: int | None = None
+) -> Iterator[list[dict]]:
+    """Each case's rows as it finishes: in this process when ``client`` is None, else on the cluster of a
+    ``dask.distributed.Client`` (``in_flight`` cases submitted at a time, default twice its threads)."""
+    if client is None:
+        return _in_process(cases, options)  # a generator too, so both can be closed
+    return _on_client(client, cases, options, in_flight)
+
+
+def evaluate_dataset(
+    cases: Sequence[CaseFiles],
+    options: MetricOptions,
+    *,
+    out: str | os.PathLike | None = None,
+    previous_rows: Sequence[dict] = (),
+    client: Any = None,
+    in_flight: int | None = None,
+    on_case: Callable[[int, int, list[dict]], None] | None = None,
+) -> list[dict]:
+    """Evaluate the cases not already in ``previous_rows`` and return all rows, sorted by case then label.
+
+    After every finished case ``out`` (CSV or JSON) is rewritten atomically with every row so far, so an
+    interruption (Ctrl-C) keeps each finished case. ``on_case(done, total, rows)`` follows progress.
+    """
+    rows = sorted(previous_rows, key=row_order)
+    finished = {row["case"] for row in rows}
+    todo = [case for case in cases if case.case not in finished]
+    # closing: an interruption cancels what is still queued on a cluster at once, not when garbage-collected
+    with closing(iterate_cases(todo, options, client, in_flight)) as results:
+        for done, case_rows in enumerate(results, start=1):
+            rows = sorted([*rows, *case_rows], key=row_order)
+            if out is not None:
+                write_rows(out, rows)
+            if on_case is not None:
+                on_case(done, len(todo), case_rows)
+    if out is not None and not todo:
+        write_rows(out, rows)
+    return rows
