@@ -104,7 +104,6 @@ class ReviewDock(QWidget):
         self.reviewed_layers: tuple = ()
         self.rows_by_slice: dict[int, list[dict]] = {}
         self.worker = None
-        self.progress_bar = None
         self.showing = False
         self.live_layers: tuple = ()
         self.shown_signed = False
@@ -267,6 +266,8 @@ class ReviewDock(QWidget):
         self._start(gt, pred, layers, self.settings())
 
     def _start(self, gt, pred, layers, settings, previous=None, edited=None) -> None:
+        """Start a worker; one still running is told to quit and whatever it still sends is ignored (each
+        worker has its own progress bar, and only the current worker's result and end count)."""
         if self.worker is not None:
             self.worker.quit()
         self.status.setText("Computing…")
@@ -275,32 +276,31 @@ class ReviewDock(QWidget):
             gt, pred, settings, self.inputs.selected_label(), self.inputs.signed.isChecked(),
             self.inputs.surface.isChecked(), previous, edited,
         )  # fmt: skip
-        self.progress_bar = progress(total=0, desc="segmentation review")
-        worker.yielded.connect(self._on_progress)
-        worker.returned.connect(lambda payload: self._on_result(payload, gt, pred, layers))
-        worker.errored.connect(self._on_error)
-        worker.finished.connect(self._on_finished)
+        bar = progress(total=0, desc="segmentation review")
+        worker.yielded.connect(lambda step: self._on_progress(step, bar))
+        worker.returned.connect(lambda payload: worker is self.worker and self._on_result(payload, gt, pred, layers))
+        worker.errored.connect(lambda exc: worker is self.worker and self._on_error(exc))
+        worker.finished.connect(lambda: self._on_finished(worker, bar))
         self.worker = worker
         worker.start()
 
-    def _on_progress(self, step) -> None:
-        if self.progress_bar is not None:
-            self.progress_bar.total = step.total
-            self.progress_bar.n = step.done
-            self.progress_bar.set_description(step.message)
-            self.progress_bar.refresh()
+    @staticmethod
+    def _on_progress(step, bar) -> None:
+        bar.total = step.total
+        bar.n = step.done
+        bar.set_description(step.message)
+        bar.refresh()
 
     def _on_error(self, exc: Exception) -> None:
         message = str(exc) if isinstance(exc, (ValueError, ReviewFailed)) else f"The review failed: {exc}"
         show_error(message)
         self.status.setText(message)
 
-    def _on_finished(self) -> None:
-        if self.progress_bar is not None:
-            self.progress_bar.close()
-            self.progress_bar = None
-        self.compute_button.setEnabled(True)
-        self.worker = None
+    def _on_finished(self, worker, bar) -> None:
+        bar.close()
+        if worker is self.worker:
+            self.worker = None
+            self.compute_button.setEnabled(True)
 
     def _on_result(self, payload, gt, pred, layers) -> None:
         gt_layer, pred_layer = layers

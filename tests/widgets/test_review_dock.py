@@ -180,6 +180,7 @@ def test_a_2d_pair_beside_a_3d_image_navigates_without_error(make_napari_viewer,
     viewer.add_labels(gt, name="slice_gt", scale=(0.5, 0.5), translate=(3.0, 4.0))
     viewer.add_labels(np.roll(gt, 4, axis=1), name="slice_pred", scale=(0.5, 0.5), translate=(3.0, 4.0))
     dock = _computed(viewer, qtbot, "slice_gt", "slice_pred")
+    qtbot.wait(200)  # let napari finish fitting the view to the new layers before we move the camera
     dock.table.selectRow(0)  # raised IndexError inside Qt before the fix
     camera = viewer.scene.camera
     # the disagreement spans columns 5-8 and 20-28 of rows 5-19: its box centre, in world units
