@@ -16,9 +16,7 @@ import numpy as np
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_segreview.plugin.sample_data import simulated_prediction
 from napari_segreview.widgets.review_dock import ReviewDock
-from napari_segreview.widgets.review_layers import geometry_of
 
 
 def measure_stall(dock) -> tuple[float, float, float]:
@@ -45,8 +43,6 @@ def measure_stall(dock) -> tuple[float, float, float]:
 def main() -> None:
     viewer = napari.Viewer(show=True)
     viewer.open_sample("napari-segreview", "mni152")
-    truth = viewer.layers["tissue ground truth"]
-    viewer.add_labels(simulated_prediction(np.asarray(truth.data)), name="simulated prediction", **geometry_of(truth))
     dock = ReviewDock(viewer)
     viewer.window.add_dock_widget(dock)
     for _ in range(20):

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import demo, evaluate, predict
+from . import demo, evaluate, export_onnx, predict, train
 from .errors import UsageError
 
-SUBCOMMANDS = (evaluate, predict, demo)
+SUBCOMMANDS = (evaluate, predict, train, export_onnx, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

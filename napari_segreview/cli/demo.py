@@ -1,5 +1,5 @@
-"""``segreview demo``: open napari with the MNI152 sample (T1 and tissue ground truth), a simulated prediction
-and the review dock, computed."""
+"""``segreview demo``: open napari with the MNI152 sample (T1, tissue ground truth, the demo model's
+prediction), the review dock (computed) and the Run model dock."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import argparse
 import os
 import sys
 from pathlib import Path
-
-import numpy as np
 
 from .errors import UsageError
 
@@ -32,30 +30,20 @@ def _has_display() -> bool:
 
 
 def open_demo_viewer(two_d: bool = False):
-    """A napari viewer showing the sample, a simulated prediction and the review dock (computing).
+    """A napari viewer showing the sample with the demo model's prediction and the review dock (computing).
 
     Returns (viewer, dock) so tests and scripts can drive them.
     """
     import napari
 
-    from ..plugin.sample_data import simulated_prediction
     from ..widgets.review_dock import ReviewDock
-    from ..widgets.review_layers import geometry_of
+    from ..widgets.run_model import RunModelDock
 
     viewer = napari.Viewer(title="napari-segreview demo")
     viewer.open_sample("napari-segreview", SAMPLES["2d" if two_d else "3d"])
     ground_truth = viewer.layers["tissue ground truth"]
-    # until the bundled demo model ships, the prediction is simulated from the ground truth (and named so)
-    viewer.add_labels(
-        simulated_prediction(np.asarray(ground_truth.data)),
-        name="simulated prediction",
-        colormap=dict(ground_truth.colormap.color_dict),
-        opacity=0.5,
-        visible=False,
-        metadata=dict(ground_truth.metadata),
-        **geometry_of(ground_truth),
-    )
     dock = ReviewDock(viewer)
+    viewer.window.add_dock_widget(RunModelDock(viewer), name="Run model", area="left")
     viewer.window.add_dock_widget(dock, name="Segmentation review", area="right")
     if not two_d:
         # start in the middle of the brain rather than at its top slice

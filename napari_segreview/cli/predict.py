@@ -13,10 +13,9 @@ from ..io import ImageReadError, geometry_from_scale_translate, read_volume, wri
 from ..io.masks import SLICE_AXIS_NAMES
 from ..io.nifti import is_nifti_path
 from ..io.reports import format_table
+from ..model.demo import DEMO_MODEL, demo_model_path
 from .errors import UsageError
 from .progress_bar import TextProgressBar
-
-DEMO_MODEL = "demo"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -69,8 +68,8 @@ def _slice_axis(text: str | None, is_nifti: bool) -> int | None:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    if args.model == DEMO_MODEL:
-        raise UsageError("the demo model is not bundled yet; give a model file with --model.")
+    if str(args.model) == DEMO_MODEL:
+        args.model = demo_model_path()
     if not args.image.is_file():
         raise UsageError(f"{args.image} does not exist." if not args.image.exists() else f"{args.image} is a folder.")
     if not is_nifti_path(args.out):

@@ -1,4 +1,5 @@
-"""npe2 sample data: the MNI152 2009 T1 template with its grey/white matter ground truth (1 mm).
+"""npe2 sample data: the MNI152 2009 T1 template with its grey/white matter ground truth (1 mm) and the bundled
+demo model's prediction.
 
 The files ship inside the package (see ``data/mni152/NOTICE.txt`` for their licence); nothing is downloaded.
 """
@@ -25,11 +26,20 @@ def sample_path(name: str) -> Path:
     return Path(str(resources.files("napari_segreview") / "data" / "mni152" / name))
 
 
-def _mni_volumes() -> tuple[Volume, Volume]:
-    return read_nifti(sample_path("t1.nii.gz")), read_nifti(sample_path("tissue_seg.nii.gz"))
+PREDICTION_NAME = "demo model prediction"
 
 
-def _layers(image: Volume, tissue: Volume) -> list[LayerDataTuple]:
+def _mni_volumes() -> tuple[Volume, Volume, Volume]:
+    """T1, tissue ground truth, and the bundled demo model's prediction (``segreview predict t1.nii.gz --model
+    demo --out demo_prediction.nii.gz`` regenerates it)."""
+    return (
+        read_nifti(sample_path("t1.nii.gz")),
+        read_nifti(sample_path("tissue_seg.nii.gz")),
+        read_nifti(sample_path("demo_prediction.nii.gz")),
+    )
+
+
+def _layers(image: Volume, tissue: Volume, prediction: Volume) -> list[LayerDataTuple]:
     return [
         volume_to_layer(image, name="MNI152 T1"),
         volume_to_layer(
@@ -38,11 +48,18 @@ def _layers(image: Volume, tissue: Volume) -> list[LayerDataTuple]:
             colormap=dict(TISSUE_COLORS),
             metadata={CLASS_NAMES_KEY: dict(TISSUE_CLASSES)},
         ),
+        volume_to_layer(
+            prediction,
+            name=PREDICTION_NAME,
+            colormap=dict(TISSUE_COLORS),
+            visible=False,
+            metadata={CLASS_NAMES_KEY: dict(TISSUE_CLASSES)},
+        ),
     ]
 
 
 def mni152_3d() -> list[LayerDataTuple]:
-    """The 3D T1 volume and its tissue ground truth (labels layer)."""
+    """The 3D T1 volume, its tissue ground truth and the demo model's prediction (labels layers)."""
     return _layers(*_mni_volumes())
 
 
@@ -76,5 +93,5 @@ def simulated_prediction(ground_truth: np.ndarray) -> np.ndarray:
 
 
 def mni152_2d() -> list[LayerDataTuple]:
-    """One axial slice of the T1 and of its tissue ground truth, for 2D workflows."""
+    """One axial slice of the T1, its tissue ground truth and the demo model's prediction, for 2D workflows."""
     return _layers(*(_axial_slice(v, AXIAL_SLICE_2D) for v in _mni_volumes()))

@@ -32,6 +32,7 @@ from qtpy.QtWidgets import (
 )
 
 from ..model import MODEL_SUFFIXES, InferenceError, load_model, run_inference
+from ..model.demo import demo_model_path
 from ..model.devices import available_devices
 from ..model.slice_batch import SEED_SCALES
 from ..plugin.layers import CLASS_NAMES_KEY, GEOMETRY_KEY
@@ -89,10 +90,16 @@ class RunModelDock(QWidget):
         self.image = QComboBox()
         self.model_path = QLineEdit()
         self.model_path.setPlaceholderText("checkpoint .pt, TorchScript .ts (trusted only) or .onnx")
+        # the bundled demo model is the starting choice, so Run works on the sample data at once
+        self.model_path.setText(str(demo_model_path()))
+        demo = QPushButton("Demo")
+        demo.setToolTip("the bundled demo model (grey/white matter, trained on the MNI152 sample)")
+        demo.clicked.connect(lambda: self.model_path.setText(str(demo_model_path())))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self.choose_model_file)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_path, stretch=1)
+        model_row.addWidget(demo)
         model_row.addWidget(browse)
         self.device = QComboBox()
         devices = available_devices()

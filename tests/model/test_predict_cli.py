@@ -77,7 +77,6 @@ def test_existing_output_is_kept_unless_force(scan, checkpoint, tmp_path, capsys
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["{scan}", "--model", "demo"], "the demo model is not bundled yet; give a model file with --model."),
         (["{missing}", "--model", "{checkpoint}"], "missing.nii.gz does not exist."),
         (["{scan}", "--model", "{missing_model}"], "nothing.pt does not exist."),
         (["{scan}", "--model", "{evil}"], "evil.pt was refused: loading it would run Python code"),

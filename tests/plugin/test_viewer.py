@@ -15,7 +15,8 @@ PLUGIN = "napari-segreview"
 def test_mni_sample_opens_with_1mm_scale_and_tissue_labels(make_napari_viewer):
     viewer = make_napari_viewer()
     viewer.open_sample(PLUGIN, "mni152")
-    image, tissue = viewer.layers
+    image, tissue, prediction = viewer.layers
+    assert prediction.name == "demo model prediction" and prediction.data.shape == tissue.data.shape
     assert image.data.shape == tissue.data.shape == (189, 233, 197)
     assert tuple(image.scale) == tuple(tissue.scale) == (1.0, 1.0, 1.0)
     np.testing.assert_allclose(image.translate, tissue.translate)
@@ -31,7 +32,7 @@ def test_mni_sample_opens_with_1mm_scale_and_tissue_labels(make_napari_viewer):
 def test_two_dimensional_sample_is_one_slice(make_napari_viewer):
     viewer = make_napari_viewer()
     viewer.open_sample(PLUGIN, "mni152_slice")
-    image, tissue = viewer.layers
+    image, tissue, _prediction = viewer.layers
     assert image.ndim == tissue.ndim == 2
     assert image.data.shape == (233, 197)
     assert {1, 2} <= set(np.unique(tissue.data))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_segreview.plugin.sample_data import simulated_prediction
 from napari_segreview.widgets import review_dock
 from napari_segreview.widgets.review_dock import ReviewDock
 from napari_segreview.widgets.review_layers import find_layer
@@ -150,11 +149,12 @@ def test_two_dimensional_rgb_image_review(make_napari_viewer, qtbot):
 def test_screenshot_of_the_review_on_the_mni_sample(make_napari_viewer, qtbot, tmp_path):
     viewer = make_napari_viewer()
     viewer.open_sample("napari-segreview", "mni152")
-    truth = viewer.layers["tissue ground truth"]
-    viewer.add_labels(simulated_prediction(np.asarray(truth.data)), name="simulated prediction",
-                      scale=truth.scale, translate=truth.translate)  # fmt: skip
     dock = ReviewDock(viewer)
     viewer.window.add_dock_widget(dock)
+    assert (dock.inputs.gt.currentText(), dock.inputs.pred.currentText()) == (
+        "tissue ground truth",
+        "demo model prediction",
+    )
     dock.compute()
     qtbot.waitUntil(lambda: dock.result is not None and not dock.busy, timeout=TIMEOUT)
     dock.go_worst()
