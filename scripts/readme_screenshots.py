@@ -53,7 +53,7 @@ def main(folder: Path) -> None:
     viewer.screenshot(str(folder / "review_heatmap.png"), canvas_only=True)
 
     # the prediction's 3D surface coloured by distance to the GT surface
-    for name in ("Segmentation review", "Per-slice plot"):
+    for name in ("Segmentation review", "Run model", "Per-slice plot"):
         viewer.window.remove_dock_widget(viewer.window.dock_widgets[name])
     surface = find_layer(viewer, "surface")
     surface.shading = "smooth"

@@ -43,8 +43,9 @@ def open_demo_viewer(two_d: bool = False):
     viewer.open_sample("napari-segreview", SAMPLES["2d" if two_d else "3d"])
     ground_truth = viewer.layers["tissue ground truth"]
     dock = ReviewDock(viewer)
-    viewer.window.add_dock_widget(RunModelDock(viewer), name="Run model", area="left")
-    viewer.window.add_dock_widget(dock, name="Segmentation review", area="right")
+    # the two docks share the right side as tabs, the review in front
+    viewer.window.add_dock_widget(RunModelDock(viewer), name="Run model", area="right")
+    viewer.window.add_dock_widget(dock, name="Segmentation review", area="right", tabify=True)
     if not two_d:
         # start in the middle of the brain rather than at its top slice
         viewer.dims.set_current_step(0, ground_truth.data.shape[0] // 2)
