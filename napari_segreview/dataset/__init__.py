@@ -6,7 +6,7 @@ Pure Python/numpy (no Qt, no napari); dask.distributed is imported only when a c
 from .evaluation import CaseFiles, MetricOptions, error_rows, evaluate_case, row_order
 from .pairing import FolderPairing, case_name, pair_folders
 from .report import read_rows, resumable_rows, write_rows
-from .run import evaluate_dataset, iterate_cases
+from .run import evaluate_dataset, evaluate_dataset_steps, iterate_cases
 from .summary import WORST_CASES, dataset_summary, worst_cases
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "error_rows",
     "evaluate_case",
     "evaluate_dataset",
+    "evaluate_dataset_steps",
     "iterate_cases",
     "pair_folders",
     "read_rows",

@@ -9,7 +9,7 @@ mode gives the same rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
 from itertools import islice
 from typing import Any
@@ -67,7 +67,7 @@ def iterate_cases(
     return _on_client(client, cases, options, in_flight)
 
 
-def evaluate_dataset(
+def evaluate_dataset_steps(
     cases: Sequence[CaseFiles],
     options: MetricOptions,
     *,
@@ -75,12 +75,12 @@ def evaluate_dataset(
     previous_rows: Sequence[dict] = (),
     client: Any = None,
     in_flight: int | None = None,
-    on_case: Callable[[int, int, list[dict]], None] | None = None,
-) -> list[dict]:
-    """Evaluate the cases not already in ``previous_rows`` and return all rows, sorted by case then label.
+) -> Generator[tuple[int, int, list[dict]], None, list[dict]]:
+    """Evaluate the cases not already in ``previous_rows``; yields ``(done, total, rows of that case)`` after
+    every case and returns all rows, sorted by case then label.
 
     After every finished case ``out`` (CSV or JSON) is rewritten atomically with every row so far, so an
-    interruption (Ctrl-C) keeps each finished case. ``on_case(done, total, rows)`` follows progress.
+    interruption (Ctrl-C, or closing this generator) keeps each finished case.
     """
     rows = sorted(previous_rows, key=row_order)
     finished = {row["case"] for row in rows}
@@ -91,8 +91,31 @@ def evaluate_dataset(
             rows = sorted([*rows, *case_rows], key=row_order)
             if out is not None:
                 write_rows(out, rows)
-            if on_case is not None:
-                on_case(done, len(todo), case_rows)
+            yield done, len(todo), case_rows
     if out is not None and not todo:
         write_rows(out, rows)
     return rows
+
+
+def evaluate_dataset(
+    cases: Sequence[CaseFiles],
+    options: MetricOptions,
+    *,
+    out: str | os.PathLike | None = None,
+    previous_rows: Sequence[dict] = (),
+    client: Any = None,
+    in_flight: int | None = None,
+    on_case: Callable[[int, int, list[dict]], None] | None = None,
+) -> list[dict]:
+    """:func:`evaluate_dataset_steps` run to its end; ``on_case(done, total, rows)`` follows progress."""
+    steps = evaluate_dataset_steps(
+        cases, options, out=out, previous_rows=previous_rows, client=client, in_flight=in_flight
+    )
+    with closing(steps):
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration as finished:
+                return finished.value
+            if on_case is not None:
+                on_case(*step)

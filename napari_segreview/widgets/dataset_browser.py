@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from napari.utils.notifications import show_error
+from napari.qt.threading import thread_worker
+from napari.utils import progress
+from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +25,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from ..dataset import case_name, read_rows, worst_cases
+from ..dataset import MetricOptions, case_name, evaluate_dataset_steps, pair_folders, read_rows, worst_cases
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES
 
@@ -44,6 +46,15 @@ def report_entries(rows: list[dict]) -> list[dict]:
         for case in sorted({row["case"] for row in rows} - listed)
     ]
     return entries
+
+
+# errors are shown as one notification; without ignore_errors superqt would also re-raise them as a traceback
+@thread_worker(ignore_errors=True)
+def evaluation_worker(cases, out: Path):
+    """Evaluates the cases in this process (one at a time, the report rewritten after each); yields
+    (done, total, rows) and returns the report's path."""
+    yield from evaluate_dataset_steps(cases, MetricOptions(), out=out)
+    return out
 
 
 def find_case_file(folder: Path, name: str, extra_suffixes: tuple[str, ...] = ()) -> Path | None:
@@ -89,6 +100,15 @@ class DatasetBrowser(QWidget):
             form.addRow(title, line)
         self.open_button = QPushButton("Open report…")
         self.open_button.clicked.connect(self._choose_report)
+        self.evaluate_button = QPushButton("Evaluate the folders…")
+        self.evaluate_button.setToolTip(
+            "evaluate every ground-truth / prediction pair of the two folders into a new report (border convention)"
+        )
+        self.evaluate_button.clicked.connect(self._choose_evaluation_report)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_evaluation)
+        self.worker = None
         self.status = QLabel("Open a report of segreview evaluate GT_DIR PRED_DIR --out (CSV or JSON).")
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -99,8 +119,11 @@ class DatasetBrowser(QWidget):
         self.table.setSortingEnabled(True)
         self.table.cellClicked.connect(lambda row, _column: self.open_case(self.table.item(row, 0).text()))
         layout = QVBoxLayout(self)
-        layout.addWidget(self.open_button)
         layout.addLayout(form)
+        buttons = QHBoxLayout()
+        for button in (self.open_button, self.evaluate_button, self.cancel_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.table)
 
@@ -139,6 +162,64 @@ class DatasetBrowser(QWidget):
         self.table.sortItems(COLUMNS.index("dice"), Qt.AscendingOrder)
         failed = sum(entry["status"] == "error" for entry in self.entries)
         self.status.setText(f"{Path(path).name}: {len(self.entries)} cases, {failed} failed; click one to open it.")
+
+    def _choose_evaluation_report(self) -> None:
+        pred = self._folder("pred")
+        start = str((pred.parent if pred else Path.home()) / "segreview_report.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Write the report to", start, "Reports (*.json *.csv)")
+        if path:
+            self.evaluate_folders(path)
+
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None
+
+    def evaluate_folders(self, report: str | Path) -> None:
+        """Evaluate the ground-truth and prediction folders into ``report`` in a worker thread with a progress
+        bar, then show it. An existing report is never overwritten."""
+        gt, pred, report = self._folder("gt"), self._folder("pred"), Path(report)
+        if gt is None or pred is None:
+            show_error("Choose a ground-truth folder and a prediction folder first.")
+            return
+        if report.suffix.lower() not in (".json", ".csv"):
+            show_error(f"The report must end in .json or .csv, not {report.name}.")
+            return
+        if report.exists():
+            show_error(f"{report.name} already exists; choose a new name (nothing was overwritten).")
+            return
+        try:
+            pairing = pair_folders(gt, pred)
+        except (ValueError, OSError) as exc:
+            show_error(str(exc))
+            return
+        if not pairing.cases:
+            show_error(f"No file of {gt.name} pairs by name with a file of {pred.name}.")
+            return
+        unpaired = len(pairing.gt_only) + len(pairing.pred_only)
+        if unpaired:
+            show_info(f"{unpaired} file(s) have no partner in the other folder and are skipped.")
+        bar = progress(total=len(pairing.cases), desc="dataset evaluation")
+        worker = evaluation_worker(pairing.cases, report)
+        worker.yielded.connect(lambda step: (bar.update(1), self.status.setText(f"{step[0]}/{step[1]} cases")))
+        worker.returned.connect(self.load_report)
+        worker.errored.connect(lambda exc: show_error(f"The evaluation failed: {exc}"))
+        worker.finished.connect(lambda: self._evaluation_finished(bar))
+        self.worker = worker
+        self.evaluate_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText(f"evaluating {len(pairing.cases)} cases into {report.name}…")
+        worker.start()
+
+    def cancel_evaluation(self) -> None:
+        """Stop after the current case; the report keeps every finished case."""
+        if self.worker is not None:
+            self.worker.quit()
+
+    def _evaluation_finished(self, bar) -> None:
+        bar.close()
+        self.worker = None
+        self.evaluate_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
 
     def _folder(self, role: str) -> Path | None:
         text = self.folders[role].text().strip()

@@ -80,3 +80,27 @@ def test_case_files_pair_by_name(tmp_path):
     (tmp_path / "ab.nii.gz").write_bytes(b"")
     assert find_case_file(tmp_path, "a", ("_0000",)).name == "a_0000.nii.gz"
     assert find_case_file(tmp_path, "a") is None
+
+
+def test_the_browser_evaluates_two_folders_in_a_worker_and_shows_the_report(
+    make_napari_viewer, qtbot, dataset, tmp_path
+):
+    gt_dir, pred_dir = dataset
+    viewer = make_napari_viewer()
+    browser = DatasetBrowser(viewer)
+    browser.folders["gt"].setText(str(gt_dir))
+    browser.folders["pred"].setText(str(pred_dir))
+    report = tmp_path / "from_dock.json"
+    browser.evaluate_folders(report)
+    assert browser.busy
+    qtbot.waitUntil(lambda: not browser.busy and browser.table.rowCount() > 0, timeout=60_000)
+    assert browser.table.rowCount() == N_CASES
+    assert report.is_file()
+    failed = [
+        browser.table.item(row, 0).text() for row in range(N_CASES) if browser.table.item(row, 4).text() == "error"
+    ]
+    assert set(failed) == set(FAILING)
+    # a second run never overwrites the report
+    before = report.read_bytes()
+    browser.evaluate_folders(report)
+    assert not browser.busy and report.read_bytes() == before
