@@ -1,10 +1,12 @@
-"""File input and output for images and segmentations (NIfTI, NumPy), independent of napari and Qt."""
+"""File input and output for images and segmentations (NIfTI, NumPy, PNG/JPEG/TIFF pictures), independent of
+napari and Qt."""
 
 from __future__ import annotations
 
 import os
 
 from .errors import ImageReadError, ObliqueAffineWarning
+from .image_files import PICTURE_SUFFIXES, is_picture_path, read_picture_volume, write_label_picture
 from .nifti import geometry_from_scale_translate, is_nifti_path, read_nifti, write_nifti_labels
 from .numpy_files import read_npy
 from .volume import NiftiGeometry, Volume
@@ -18,23 +20,30 @@ def is_readable_path(path: str | os.PathLike) -> bool:
 
 
 def read_volume(path: str | os.PathLike) -> Volume:
-    """Read a NIfTI or ``.npy`` file; raises ImageReadError with one sentence when it cannot."""
+    """Read a NIfTI, ``.npy`` or 2D picture file (PNG, JPEG, TIFF, BMP); raises ImageReadError with one sentence
+    when it cannot."""
     if is_nifti_path(path):
         return read_nifti(path)
     if str(path).lower().endswith(".npy"):
         return read_npy(path)
-    raise ImageReadError(f"{os.fspath(path)} is not a .nii, .nii.gz or .npy file.")
+    if is_picture_path(path):
+        return read_picture_volume(path)
+    raise ImageReadError(f"{os.fspath(path)} is not a .nii, .nii.gz, .npy, .png, .jpg, .tif or .bmp file.")
 
 
 __all__ = [
+    "PICTURE_SUFFIXES",
     "ImageReadError",
     "NiftiGeometry",
     "ObliqueAffineWarning",
     "Volume",
     "geometry_from_scale_translate",
+    "is_picture_path",
     "is_readable_path",
     "read_nifti",
     "read_npy",
+    "read_picture_volume",
     "read_volume",
+    "write_label_picture",
     "write_nifti_labels",
 ]

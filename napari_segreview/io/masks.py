@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageReadError
-from .nifti import first_line, is_nifti_path, read_nifti
+from .image_files import PICTURE_SUFFIXES, read_picture
+from .nifti import is_nifti_path, read_nifti
 from .numpy_files import read_npy
 from .orientation import DISPLAY_AXIS_NAMES, display_affine
 from .volume import Volume
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+IMAGE_SUFFIXES = PICTURE_SUFFIXES
 MASK_SUFFIXES = (".nii", ".nii.gz", ".npy", *IMAGE_SUFFIXES)
 # How to name the axes of a NIfTI pair in per-slice output (display order, see io.orientation).
 SLICE_AXIS_NAMES = {"axial": 0, "coronal": 1, "sagittal": 2}
@@ -30,15 +31,8 @@ class MaskPair:
 
 def read_image_mask(path: Path) -> np.ndarray:
     """A 2D mask from PNG/JPEG/TIFF: grey, or RGB(A) with equal channels."""
-    from skimage.io import imread
-
-    try:
-        data = imread(path)
-    except FileNotFoundError:
-        raise ImageReadError(f"{path.name} does not exist.") from None
-    except Exception as exc:
-        raise ImageReadError(f"Cannot read {path.name} as an image: {first_line(exc)}.") from exc
-    if data.ndim == 3 and data.shape[-1] in (3, 4):
+    data = read_picture(path)
+    if data.ndim == 3:
         colour = data[..., :3]
         if not (np.array_equal(colour[..., 0], colour[..., 1]) and np.array_equal(colour[..., 0], colour[..., 2])):
             raise ImageReadError(f"{path.name} is a colour image; a mask must be single-channel (grey).")

@@ -1,4 +1,5 @@
-"""Choosing where inference runs: CUDA, then Apple's MPS, then the CPU; mixed precision only on CUDA.
+"""Choosing where inference runs (CUDA, then Apple's MPS, then the CPU) and in which precision (float16 autocast
+on CUDA unless asked otherwise, float32 elsewhere).
 
 Only the CPU path is exercised by this project's tests (its machines have no GPU); the CUDA and MPS branches
 use PyTorch's documented availability checks.
@@ -68,18 +69,36 @@ def default_batch_size(device: torch.device) -> int:
     return 2 if device.type == "cpu" else 8
 
 
-def uses_mixed_precision(device: torch.device) -> bool:
-    """Float16 autocast on CUDA only: MPS and CPU run in float32 (CPU half precision is slower or inexact)."""
-    return device.type == "cuda"
+PRECISION_CHOICES = ("auto", "float32", "bfloat16", "float16")
+_AUTOCAST_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def resolve_precision(name: str, device: torch.device) -> str:
+    """The arithmetic a run uses: ``float32``, ``bfloat16`` or ``float16`` (the last two as autocast: convolutions
+    in that type, reductions and the output in float32).
+
+    ``auto`` is float16 on CUDA (the SPEC's AMP) and float32 elsewhere: on the CPU, bfloat16 is about 2.3x faster
+    where the processor has AVX512-BF16 or AMX but moves labels wherever two classes are close (thousands of
+    voxels of a trained model on the MNI volume, ``benchmarks/run_inference.py``), so it is only used when asked
+    for. float16 needs a GPU. Raises DeviceError with one sentence for a precision the device cannot run.
+    """
+    text = str(name).strip().lower()
+    if text not in PRECISION_CHOICES:
+        raise DeviceError(f"{name!r} is not a precision; use one of {', '.join(PRECISION_CHOICES)}.")
+    if text == "auto":
+        return "float16" if device.type == "cuda" else "float32"
+    if text == "float16" and device.type == "cpu":
+        raise DeviceError("float16 needs a CUDA or MPS device; on the CPU use bfloat16 or float32.")
+    return text
 
 
 @contextlib.contextmanager
-def autocast_for(device: torch.device) -> Iterator[None]:
-    """Float16 autocast on CUDA, nothing elsewhere."""
-    if uses_mixed_precision(device):
-        with torch.autocast(device_type="cuda", dtype=torch.float16):
-            yield
-    else:
+def autocast_for(device: torch.device, precision: str) -> Iterator[None]:
+    """Autocast to ``precision`` (from :func:`resolve_precision`) on ``device``; nothing for float32."""
+    if precision == "float32":
+        yield
+        return
+    with torch.autocast(device_type=device.type, dtype=_AUTOCAST_DTYPES[precision]):
         yield
 
 

@@ -6,9 +6,9 @@ it in napari's ``thread_worker``; stopping the iteration (``close()``, or napari
 ``should_stop`` callable that returns True ends it between two batches.
 
 Speed (see ``benchmarks/run_inference.py``): ``torch.inference_mode``, channels-last convolutions, float16 autocast
-on CUDA, one network pass per batch, and slices of one constant value (the empty slices around a scan) computed
-once per value. Out of memory on a batch halves the batch size and retries it; at one slice per batch the error
-is reported as an InferenceError.
+on CUDA (bfloat16 on the CPU when asked for), one network pass per batch, and slices of one constant value (the
+empty slices around a scan) computed once per value. Out of memory on a batch halves the batch size and retries
+it; at one slice per batch the error is reported as an InferenceError.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .devices import default_batch_size, is_out_of_memory, release_cached_memory, resolve_device
+from .devices import default_batch_size, is_out_of_memory, release_cached_memory, resolve_device, resolve_precision
 from .errors import InferenceCancelled, InferenceError, ModelInputError
 from .normalisation import intensity_transform
 from .runners import LoadedModel
@@ -42,13 +42,15 @@ class Prediction:
     """labels: the image's spatial shape, uint8 (int32 above 256 classes), 0 = background.
     probabilities: (classes, *spatial shape) float32 when asked for, else None (for a one-channel model the one
     channel is the foreground probability).
-    device, batch_size: where it ran and the batch size it ended with; seconds: wall time."""
+    device, batch_size: where it ran and the batch size it ended with; precision: the network's arithmetic
+    (float32, bfloat16 or float16); seconds: wall time."""
 
     labels: np.ndarray
     probabilities: np.ndarray | None
     device: str
     batch_size: int
     seconds: float
+    precision: str = "float32"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,17 @@ def _checked_options(batch_size: int | None, scales: Sequence[float], fixed_size
     return scales
 
 
+def _checked_precision(model: LoadedModel, precision: str, device: torch.device) -> str:
+    """The precision the run uses; a lower one than float32 only for models that torch's autocast can lower."""
+    resolved = resolve_precision(precision, device)
+    if model.runner.uses_torch_autocast:
+        return resolved
+    if str(precision).strip().lower() not in ("auto", "float32"):
+        kind = "an ONNX" if model.source == "onnx" else "a TorchScript"
+        raise ModelInputError(f"{kind} model runs in the precision it was saved in; use precision auto or float32.")
+    return "float32"
+
+
 def run_inference(
     model: LoadedModel,
     image: np.ndarray,
@@ -119,6 +132,7 @@ def run_inference(
     axis: int | None = None,
     device: str | torch.device = "auto",
     batch_size: int | None = None,
+    precision: str = "auto",
     flip_tta: bool = False,
     scales: Sequence[float] = (1.0,),
     probabilities: bool = False,
@@ -132,6 +146,10 @@ def run_inference(
     device: "auto" (CUDA, then MPS, then CPU), "cpu", "cuda", "cuda:N", "mps".
     batch_size: slices per network pass (halved on out-of-memory); results do not depend on it. None: 2 on the
         CPU, 8 on a GPU (see ``devices.default_batch_size``).
+    precision: "auto" (float16 autocast on CUDA, float32 elsewhere), "float32" (labels as the plain float32 network
+        gives them, up to rounding of near-ties), "bfloat16" (about 2x faster on CPUs with AVX512-BF16 or AMX, but
+        labels move where classes are close) or "float16" (GPU only); see ``devices.resolve_precision``. TorchScript
+        and ONNX models run in their own precision: "auto" and "float32" only.
     flip_tta / scales: test-time augmentation, e.g. ``scales=(0.75, 1.0, 1.25)``; each multiplies the time.
     probabilities: also return the (classes, ...) float32 probabilities.
     should_stop: checked before every batch; when it returns True, InferenceCancelled is raised.
@@ -154,6 +172,7 @@ def run_inference(
         axis, slices = None, image[np.newaxis]
 
     torch_device = resolve_device(device)
+    precision = _checked_precision(model, precision, torch_device)
     model.runner.to(torch_device)
     transform = intensity_transform(image, config.normalisation, channel_last=rgb)
     plan = _plan_slices(slices)
@@ -172,7 +191,7 @@ def run_inference(
         try:
             with torch.inference_mode():
                 batch = slices_to_tensor(slices[indices], transform, model.runner.device, channel_last=rgb)
-                batch_maps = batch_probabilities(model.runner, batch, config, augmentation)
+                batch_maps = batch_probabilities(model.runner, batch, config, augmentation, precision)
                 batch_labels = to_labels(batch_maps, config.classes).cpu().numpy()
                 batch_maps = batch_maps.cpu().numpy() if probability_maps is not None else None
         except Exception as error:
@@ -209,6 +228,7 @@ def run_inference(
         device=model.runner.device_label,
         batch_size=size,
         seconds=time.perf_counter() - started,
+        precision=precision,
     )
 
 

@@ -19,7 +19,7 @@ class ModelRunner(Protocol):
     device: torch.device  # where input batches must be
     device_label: str  # where the network runs, for progress and messages
     channels_last: bool  # feed channels-last tensors (faster convolutions on CPU and CUDA)
-    uses_torch_autocast: bool  # float16 autocast applies (torch modules on CUDA)
+    uses_torch_autocast: bool  # torch.autocast applies (eager torch modules), so a lower precision can be chosen
 
     def to(self, device: torch.device) -> None: ...
 
@@ -35,16 +35,16 @@ class TorchRunner:
         self.device = torch.device("cpu")
         self.device_label = "cpu"
         self.channels_last = False
-        self.uses_torch_autocast = True
+        # TorchScript modules are left as their author compiled them: float32, their own memory layout
+        scripted = isinstance(self.module, torch.jit.ScriptModule)
+        self.uses_torch_autocast = not scripted
 
     def to(self, device: torch.device) -> None:
         self.module.to(device)
         self.device, self.device_label = device, str(device)
-        # Channels-last convolutions are 1.2-1.8x faster on the CPU (oneDNN; benchmarks/run_inference.py) and suit
-        # tensor cores on CUDA. TorchScript modules are left as their author compiled them; MPS supports the layout
-        # only partly.
-        scripted = isinstance(self.module, torch.jit.ScriptModule)
-        self.channels_last = device.type in ("cpu", "cuda") and not scripted
+        # Channels-last convolutions are 1.1-1.4x faster on the CPU (oneDNN; benchmarks/run_inference.py) and suit
+        # tensor cores on CUDA. MPS supports the layout only partly.
+        self.channels_last = device.type in ("cpu", "cuda") and self.uses_torch_autocast
         if self.channels_last:
             self.module.to(memory_format=torch.channels_last)
 

@@ -58,17 +58,17 @@ def slices_to_tensor(
     return batch.to(device)
 
 
-def _run(runner: ModelRunner, batch: torch.Tensor) -> torch.Tensor:
+def _run(runner: ModelRunner, batch: torch.Tensor, precision: str) -> torch.Tensor:
     """Float32 logits of a batch whose rows and columns the network accepts, in the usual (batch, classes,
-    rows, cols) memory layout."""
+    rows, cols) memory layout; the network runs in ``precision`` (see ``devices.resolve_precision``)."""
     if runner.channels_last:
         batch = batch.contiguous(memory_format=torch.channels_last)
-    with autocast_for(runner.device) if runner.uses_torch_autocast else contextlib.nullcontext():
+    with autocast_for(runner.device, precision) if runner.uses_torch_autocast else contextlib.nullcontext():
         logits = runner(batch)
     return logits.float()
 
 
-def _padded_logits(runner: ModelRunner, batch: torch.Tensor, multiple: int) -> torch.Tensor:
+def _padded_logits(runner: ModelRunner, batch: torch.Tensor, multiple: int, precision: str) -> torch.Tensor:
     """Logits of ``batch`` padded at the bottom and right (edge values repeated) to a multiple of ``multiple``,
     cropped back to the batch's rows and columns."""
     rows, cols = batch.shape[-2:]
@@ -76,7 +76,7 @@ def _padded_logits(runner: ModelRunner, batch: torch.Tensor, multiple: int) -> t
     if pad_rows or pad_cols:
         batch = F.pad(batch, (0, pad_cols, 0, pad_rows), mode="replicate")
     # cropped, and back in the usual layout for the softmax over classes and for NumPy
-    return _run(runner, batch)[..., :rows, :cols].contiguous()
+    return _run(runner, batch, precision)[..., :rows, :cols].contiguous()
 
 
 def _resized(tensor: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
@@ -85,16 +85,18 @@ def _resized(tensor: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     return F.interpolate(tensor, size=tuple(size), mode="bilinear", align_corners=False)
 
 
-def _logits(runner: ModelRunner, batch: torch.Tensor, config: ModelConfig, scale: float) -> torch.Tensor:
+def _logits(
+    runner: ModelRunner, batch: torch.Tensor, config: ModelConfig, scale: float, precision: str
+) -> torch.Tensor:
     """Logits at the batch's own size, the network having seen it resized by ``scale`` (or to the config's
     fixed ``input_size``)."""
     size = batch.shape[-2:]
     if config.input_size is not None:
-        return _resized(_run(runner, _resized(batch, config.input_size)), size)
+        return _resized(_run(runner, _resized(batch, config.input_size), precision), size)
     if scale == 1.0:
-        return _padded_logits(runner, batch, config.size_multiple)
+        return _padded_logits(runner, batch, config.size_multiple, precision)
     scaled_size = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
-    return _resized(_padded_logits(runner, _resized(batch, scaled_size), config.size_multiple), size)
+    return _resized(_padded_logits(runner, _resized(batch, scaled_size), config.size_multiple, precision), size)
 
 
 def to_probabilities(logits: torch.Tensor, classes: int) -> torch.Tensor:
@@ -114,16 +116,20 @@ def to_labels(probabilities: torch.Tensor, classes: int) -> torch.Tensor:
 
 
 def batch_probabilities(
-    runner: ModelRunner, batch: torch.Tensor, config: ModelConfig, augmentation: Augmentation
+    runner: ModelRunner,
+    batch: torch.Tensor,
+    config: ModelConfig,
+    augmentation: Augmentation,
+    precision: str = "float32",
 ) -> torch.Tensor:
     """Class probabilities (batch, classes, rows, cols) of a normalised batch, averaged over the augmentation's
-    passes. Run under ``torch.inference_mode`` by the caller."""
+    passes; the network runs in ``precision``. Run under ``torch.inference_mode`` by the caller."""
     flips = FLIP_DIMS if augmentation.flips else ((),)
     total = None
     for scale in augmentation.scales:
         for dims in flips:
             seen = torch.flip(batch, dims) if dims else batch
-            logits = _logits(runner, seen, config, scale)
+            logits = _logits(runner, seen, config, scale, precision)
             probabilities = to_probabilities(torch.flip(logits, dims) if dims else logits, config.classes)
             total = probabilities if total is None else total + probabilities
     return total / augmentation.passes if augmentation.passes > 1 else total

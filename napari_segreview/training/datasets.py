@@ -20,7 +20,6 @@ whole image or volume, ``model/normalisation.py``), so the network trains on wha
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from ..io import ImageReadError, read_nifti
+from ..io.image_files import read_picture
 from ..io.masks import IMAGE_SUFFIXES, read_image_mask
-from ..io.nifti import first_line, is_nifti_path, stem
+from ..io.nifti import is_nifti_path, stem
 from ..model.normalisation import intensity_transform
 from .errors import TrainingDataError
 
@@ -111,21 +111,11 @@ def pair_by_stem(images: Sequence[Path], masks: Sequence[Path]) -> list[tuple[Pa
 
 def _read_2d_image(path: Path) -> np.ndarray:
     """(rows, cols, channels) array of a PNG/JPEG/TIFF image: grey -> 1 channel, RGB(A) -> 3."""
-    from skimage.io import imread
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # imageio warns about odd but readable files
-            data = np.asarray(imread(path))
-    except FileNotFoundError:
-        raise TrainingDataError(f"{path.name} does not exist.") from None
-    except Exception as exc:  # Pillow/imageio raise many types for a damaged file
-        raise TrainingDataError(f"Cannot read image {path.name}: {first_line(exc)}.") from None
-    if data.ndim == 2:
-        return data[..., None]
-    if data.ndim == 3 and data.shape[-1] in (3, 4):
-        return data[..., :3]
-    raise TrainingDataError(f"{path.name} has shape {data.shape}; a 2D grey or RGB image was expected.")
+        data = read_picture(path)
+    except ImageReadError as error:
+        raise TrainingDataError(str(error)) from None
+    return data[..., None] if data.ndim == 2 else data[..., :3]
 
 
 def _mask_labels(data: np.ndarray, path: Path) -> np.ndarray:

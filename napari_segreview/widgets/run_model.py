@@ -41,6 +41,13 @@ from .review_layers import geometry_of
 logger = logging.getLogger(__name__)
 MODEL_FILE_FILTER = f"Models ({' '.join('*' + suffix for suffix in MODEL_SUFFIXES)});;All files (*)"
 # anatomical plane of a NIfTI display axis (see io.orientation), for the axis chooser
+# (value, shown text); "auto" is float16 autocast on CUDA and float32 elsewhere (model/devices.py)
+PRECISION_ITEMS = (
+    ("auto", "auto (float16 on CUDA, else float32)"),
+    ("float32", "float32"),
+    ("bfloat16", "bfloat16 (faster, may change labels)"),
+    ("float16", "float16 (GPU only)"),
+)
 PLANE_OF_AXIS = {"inferior": "axial", "posterior": "coronal", "left": "sagittal"}
 
 
@@ -80,7 +87,7 @@ class _Run:
 
 
 class RunModelDock(QWidget):
-    """Image layer, model file, device, slice axis, batch size, test-time augmentation; Run and Cancel."""
+    """Image layer, model file, device, precision, slice axis, batch size, test-time augmentation; Run and Cancel."""
 
     def __init__(self, napari_viewer) -> None:
         super().__init__()
@@ -106,6 +113,13 @@ class RunModelDock(QWidget):
         self.device.addItem(f"auto ({devices[0]})", "auto")
         for name in devices:
             self.device.addItem(name, name)
+        self.precision = QComboBox()
+        for name, text in PRECISION_ITEMS:
+            self.precision.addItem(text, name)
+        self.precision.setToolTip(
+            "network arithmetic: float32 keeps the labels the model gives; bfloat16 is about 2x faster on CPUs with "
+            "AVX512-BF16 or AMX but may change labels where classes are close; float16 runs on GPUs only"
+        )
         self.axis = QComboBox()
         self.axis.setToolTip("3D images are segmented slice by slice along this axis")
         self.batch_size = QSpinBox(minimum=0, maximum=1024, value=0)
@@ -129,6 +143,7 @@ class RunModelDock(QWidget):
         form.addRow("image", self.image)
         form.addRow("model", model_row)
         form.addRow("device", self.device)
+        form.addRow("precision", self.precision)
         form.addRow("slice axis", self.axis)
         form.addRow("batch size", self.batch_size)
         augmentation = QHBoxLayout()
@@ -198,6 +213,7 @@ class RunModelDock(QWidget):
             "axis": self.axis.currentData(),
             "device": self.device.currentData(),
             "batch_size": self.batch_size.value() or None,
+            "precision": self.precision.currentData(),
             "flip_tta": self.flip_tta.isChecked(),
             "scales": SEED_SCALES if self.multiscale.isChecked() else (1.0,),
         }
@@ -274,7 +290,8 @@ class RunModelDock(QWidget):
         self.add_prediction_layer(layer, model, prediction)
         rate = prediction.labels.size / max(prediction.seconds, 1e-9)
         self.status.setText(
-            f"{model.name}: done in {prediction.seconds:.1f} s on {prediction.device} ({rate / 1e6:.2f} Mvoxel/s)."
+            f"{model.name}: done in {prediction.seconds:.1f} s on {prediction.device} in {prediction.precision} "
+            f"({rate / 1e6:.2f} Mvoxel/s)."
         )
 
     def add_prediction_layer(self, image_layer, model, prediction):

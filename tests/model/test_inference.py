@@ -19,7 +19,7 @@ from napari_segreview.model import (
     predict,
     run_inference,
 )
-from napari_segreview.model.devices import available_devices, resolve_device, uses_mixed_precision
+from napari_segreview.model.devices import available_devices, resolve_device, resolve_precision
 from napari_segreview.model.slice_batch import SEED_SCALES
 from tests.generators import drain
 
@@ -216,7 +216,8 @@ def test_devices_on_this_machine():
     assert devices[-1] == "cpu"
     assert resolve_device("auto") == torch.device(devices[0])
     assert resolve_device("CPU") == torch.device("cpu")
-    assert uses_mixed_precision(torch.device("cuda")) and not uses_mixed_precision(torch.device("cpu"))
+    assert resolve_precision("auto", torch.device("cuda")) == "float16"  # the SPEC's AMP on CUDA
+    assert resolve_precision("auto", torch.device("cpu")) == resolve_precision("auto", torch.device("mps")) == "float32"
     with pytest.raises(DeviceError, match="is not a device"):
         resolve_device("tpu")
 
@@ -227,3 +228,42 @@ def test_cuda_without_a_gpu_is_one_sentence(model):
         predict(model, np.zeros((8, 8)), device="cuda")
     assert str(raised.value).startswith("CUDA was requested but this PyTorch")
     assert "\n" not in str(raised.value)
+
+
+def test_float32_is_the_default_on_the_cpu_and_runs_without_autocast(model, monkeypatch):
+    seen = []
+    monkeypatch.setattr(torch, "autocast", lambda *args, **kwargs: seen.append(kwargs) or pytest.fail("autocast"))
+    prediction = predict(model, smooth_image((24, 20)))
+    assert prediction.precision == "float32" and seen == []
+
+
+def test_bfloat16_runs_the_network_in_bfloat16_and_returns_float32_probabilities(model):
+    image = smooth_image((6, 32, 24))
+    exact = predict(model, image, axis=0, probabilities=True)
+    fast = predict(model, image, axis=0, probabilities=True, precision="bfloat16")
+    assert fast.precision == "bfloat16" and fast.probabilities.dtype == np.float32
+    difference = np.abs(fast.probabilities - exact.probabilities)
+    # bfloat16 keeps 8 significant bits: the probabilities move (so autocast really ran) but only a little
+    assert 0 < difference.max() < 0.1
+    assert (fast.labels == exact.labels).mean() > 0.9
+
+
+def test_precision_the_device_cannot_run_is_one_sentence(model):
+    with pytest.raises(
+        DeviceError, match=r"^float16 needs a CUDA or MPS device; on the CPU use bfloat16 or float32\.$"
+    ):
+        predict(model, np.zeros((8, 8)), device="cpu", precision="float16")
+    with pytest.raises(
+        DeviceError, match=r"^'double' is not a precision; use one of auto, float32, bfloat16, float16\.$"
+    ):
+        predict(model, np.zeros((8, 8)), precision="double")
+
+
+def test_torchscript_models_keep_their_own_precision(tmp_path):
+    path, config = save_random_checkpoint(tmp_path / "tiny.pt", classes=2)
+    module = load_model(path).runner.module
+    traced = torch.jit.trace(module, torch.zeros(1, 1, 16, 16))
+    scripted = LoadedModel.from_module(traced, config, name="traced")
+    assert predict(scripted, smooth_image((16, 16)), precision="float32").precision == "float32"
+    with pytest.raises(ModelInputError, match=r"^a TorchScript model runs in the precision it was saved in"):
+        predict(scripted, smooth_image((16, 16)), precision="bfloat16")

@@ -85,7 +85,10 @@ def test_existing_output_is_kept_unless_force(scan, checkpoint, tmp_path, capsys
         (["{flat}", "--model", "{checkpoint}", "--axis", "0"], "--axis applies to 3D images; flat.npy is 2D."),
         (["{scan}", "--model", "{checkpoint}", "--batch-size", "0"], "the batch size must be a positive whole"),
         (["{scan}", "--model", "{checkpoint}", "--device", "tpu"], "'tpu' is not a device"),
-        (["{scan}", "--model", "{checkpoint}", "--out", "{out_txt}"], "--out must end in .nii or .nii.gz"),
+        (["{scan}", "--model", "{checkpoint}", "--out", "{out_txt}"], "--out must end in .nii, .nii.gz or .png"),
+        (["{scan}", "--model", "{checkpoint}", "--out", "{out_png}"], "a PNG holds a 2D mask but scan.nii.gz is 3D"),
+        (["{scan}", "--model", "{checkpoint}", "--precision", "float16", "--device", "cpu"], "float16 needs a CUDA"),
+        (["{broken_png}", "--model", "{checkpoint}"], "Cannot read broken.png as an image"),
         (["{corrupt}", "--model", "{checkpoint}"], "Cannot read corrupt.nii.gz as NIfTI"),
     ],
 )
@@ -94,6 +97,7 @@ def test_bad_input_is_one_sentence_and_exit_2(scan, checkpoint, tmp_path, capsys
     torch.save({"config": json.loads}, evil)  # a callable: weights-only loading refuses to import it
     corrupt = tmp_path / "corrupt.nii.gz"
     corrupt.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     np.save(tmp_path / "flat.npy", np.zeros((8, 8), np.float32))
     paths = {
         "scan": scan,
@@ -104,6 +108,8 @@ def test_bad_input_is_one_sentence_and_exit_2(scan, checkpoint, tmp_path, capsys
         "rgb_model": save_random_checkpoint(tmp_path / "rgb.pt", in_channels=3)[0],
         "flat": tmp_path / "flat.npy",
         "out_txt": tmp_path / "pred.txt",
+        "out_png": tmp_path / "pred.png",
+        "broken_png": tmp_path / "broken.png",
         "corrupt": corrupt,
     }
     argv = ["predict", *(a.format(**paths) for a in arguments)]
@@ -113,7 +119,7 @@ def test_bad_input_is_one_sentence_and_exit_2(scan, checkpoint, tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith("segreview predict: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert not (tmp_path / "pred.nii.gz").exists()
+    assert not (tmp_path / "pred.nii.gz").exists() and not (tmp_path / "pred.png").exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
@@ -150,3 +156,33 @@ def test_out_of_memory_at_one_slice_exits_1_with_one_sentence(scan, checkpoint, 
         "images.\n"
     )
     assert not out.exists()
+
+
+def test_a_colour_picture_gives_a_png_mask_that_evaluate_reads_back(tmp_path, capsys):
+    """The ISIC workflow: an RGB .jpg in, a 0/255 .png mask out, and that mask scores Dice 1 against itself."""
+    from skimage.io import imread, imsave
+
+    rgb_model = save_random_checkpoint(tmp_path / "lesions.pt", in_channels=3, classes=1)[0]
+    picture = smooth_image((40, 48), channels=3).clip(0, 255).astype(np.uint8)
+    imsave(tmp_path / "ISIC_0000001.jpg", picture, check_contrast=False)
+    out = tmp_path / "ISIC_0000001_pred.png"
+    argv = ["predict", str(tmp_path / "ISIC_0000001.jpg"), "--model", str(rgb_model), "--out", str(out)]
+    assert cli.main(argv) == 0
+    written = imread(out)
+    expected = predict(load_model(rgb_model), imread(tmp_path / "ISIC_0000001.jpg"), rgb=True).labels
+    assert written.dtype == np.uint8 and set(np.unique(written)) <= {0, 255}
+    np.testing.assert_array_equal(written == 255, expected == 1)
+    assert 0 < written.mean() < 255, "a mask of one value would not test the 0/255 mapping"
+    report = tmp_path / "report.json"
+    assert cli.main(["evaluate", str(out), str(out), "--out", str(report)]) == 0
+    rows = json.loads(report.read_text())["rows"]
+    assert [(row["label"], row["dice"], row["gt_voxels"]) for row in rows] == [(1, 1.0, int((written == 255).sum()))]
+
+
+def test_precision_option_reaches_the_engine_and_is_reported(scan, checkpoint, tmp_path, capsys):
+    out = tmp_path / "fast.nii.gz"
+    argv = ["predict", str(scan), "--model", str(checkpoint), "--out", str(out), "--precision", "bfloat16"]
+    assert cli.main(argv) == 0
+    assert "on cpu in bfloat16" in capsys.readouterr().out
+    expected = predict(load_model(checkpoint), read_nifti(scan).data, axis=0, precision="bfloat16").labels
+    np.testing.assert_array_equal(read_nifti(out).data, expected)

@@ -64,7 +64,7 @@ def test_train_names_an_unreadable_image_and_exits_2(tmp_path, capsys):
     data = png_folder(tmp_path / "data", count=3)
     (data / "images" / "case_2.png").write_bytes(b"\x89PNG broken")
     assert cli.main(["train", str(data), "--out", str(tmp_path / "m.pt"), *TINY]) == 2
-    assert "Cannot read image case_2.png" in one_sentence(capsys.readouterr().err, "train")
+    assert "Cannot read case_2.png as an image: " in one_sentence(capsys.readouterr().err, "train")
     assert not (tmp_path / "m.pt").exists()
 
 

@@ -38,7 +38,8 @@ def test_rgb_images_give_three_channels(tmp_path):
 def test_an_unreadable_image_stops_loading_naming_the_file(tmp_path):
     root = png_folder(tmp_path / "data", count=3)
     (root / "images" / "case_1.png").write_bytes(b"not a png at all")
-    with pytest.raises(TrainingDataError, match=r"^Cannot read image case_1\.png: .*\.$"):
+    message = r"^Cannot read case_1\.png as an image: it is damaged or not a PNG file\.$"
+    with pytest.raises(TrainingDataError, match=message):
         load_training_data(root)
 
 

@@ -75,10 +75,14 @@ def test_rgb_image_gives_a_2d_labels_layer(make_napari_viewer, qtbot, tmp_path):
     image = viewer.add_image(rgb, name="lesion", rgb=True, scale=(0.05, 0.05))
     dock = _dock(viewer, path)
     assert not dock.axis.isEnabled()
+    assert dock.precision.currentData() == "auto"
+    dock.precision.setCurrentIndex(dock.precision.findData("bfloat16"))
     dock.run_button.click()
     qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
     labels = viewer.layers["skin prediction"]
     assert labels.data.shape == (30, 40) and tuple(labels.scale) == tuple(image.scale)
+    assert " on cpu in bfloat16 " in dock.status.text()
+    np.testing.assert_array_equal(labels.data, predict(load_model(path), rgb, rgb=True, precision="bfloat16").labels)
 
 
 def test_cancel_stops_the_run_and_adds_nothing(make_napari_viewer, qtbot, checkpoint, notifications, monkeypatch):
@@ -143,9 +147,15 @@ def test_errors_become_one_sentence_notifications(make_napari_viewer, qtbot, tmp
     dock.model_path.setText(str(rgb_model))
     dock.run_button.click()
     qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
+    dock.model_path.setText(str(save_random_checkpoint(tmp_path / "grey.pt")[0]))
+    dock.device.setCurrentIndex(dock.device.findData("cpu"))
+    dock.precision.setCurrentIndex(dock.precision.findData("float16"))
+    dock.run_button.click()
+    qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
     assert notifications["error"] == [
         "Cannot read broken.pt as a PyTorch checkpoint: the file is damaged or in another format.",
         "the model takes 3 input channel(s) (RGB) but the image has 1 (grey).",
+        "float16 needs a CUDA or MPS device; on the CPU use bfloat16 or float32.",
     ]
     assert len(viewer.layers) == 1
 
