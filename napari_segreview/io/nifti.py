@@ -73,28 +73,38 @@ def read_nifti(path: str | os.PathLike) -> Volume:
         raise ImageReadError(f"{path.name} does not exist.") from None
     except Exception as exc:  # nibabel, gzip and zlib raise many types for a damaged file
         raise ImageReadError(f"Cannot read {path.name} as NIfTI: {first_line(exc)}.") from exc
+    return volume_from_voxels(data, affine, image.header, name=stem(path), source=path.name)
 
+
+def volume_from_voxels(
+    data: np.ndarray, affine: np.ndarray, header: nib.Nifti1Header, *, name: str, source: str
+) -> Volume:
+    """A display-ordered :class:`Volume` from voxels in file order and their voxel-to-RAS+ ``affine``.
+
+    The one place the display rule is applied, for NIfTI files and for images built in memory (a DICOM series
+    as a NIfTI image), so both get the same display geometry. ``header`` is copied into the geometry;
+    ``name`` names the volume and ``source`` is the file or folder named in errors and warnings.
+    """
     if data.dtype.fields is not None or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
-        raise ImageReadError(
-            f"{path.name} holds {data.dtype} voxels (e.g. RGB); only single-value voxels are supported."
-        )
+        raise ImageReadError(f"{source} holds {data.dtype} voxels (e.g. RGB); only single-value voxels are supported.")
     if np.issubdtype(data.dtype, np.complexfloating):
-        raise ImageReadError(f"{path.name} holds complex voxels; only real-valued images are supported.")
+        raise ImageReadError(f"{source} holds complex voxels; only real-valued images are supported.")
+    affine = np.array(affine, dtype=float)
     file_shape = tuple(int(n) for n in data.shape)
-    data3 = _as_3d(data, path.name)
+    data3 = _as_3d(data, source)
     file_ornt = nib.io_orientation(affine)
     if not np.all(np.isfinite(affine)) or np.isnan(file_ornt).any():
-        raise ImageReadError(f"{path.name} has a degenerate affine (a voxel axis of zero length).")
+        raise ImageReadError(f"{source} has a degenerate affine (a voxel axis of zero length).")
 
     shown = file_to_display(data3, file_ornt)
     scale, translate, oblique = scale_translate(display_affine(affine, file_ornt, data3.shape), shown.shape)
     if oblique:
         warnings.warn(
             ObliqueAffineWarning(
-                f"{path.name} has an oblique affine; it is shown de-obliqued (nearest axes), "
+                f"{source} has an oblique affine; it is shown de-obliqued (nearest axes), "
                 "and its true affine is kept for writing."
             ),
-            stacklevel=2,
+            stacklevel=3,  # the caller of read_nifti or read_dicom_series
         )
 
     squeezed_axis = None
@@ -109,9 +119,8 @@ def read_nifti(path: str | os.PathLike) -> Volume:
         file_shape=file_shape,
         file_ornt=file_ornt,
         squeezed_axis=squeezed_axis,
-        header=nib.Nifti1Header.from_header(image.header),
+        header=nib.Nifti1Header.from_header(header),
     )
-    name = stem(path)
     is_labels = looks_like_segmentation(shown, name)
     return Volume(
         data=as_label_array(shown) if is_labels else shown,
