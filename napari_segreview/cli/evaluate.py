@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..dataset.report import forget_options
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES, SLICE_AXIS_NAMES, load_mask_pair
 from ..io.reports import REPORT_SUFFIXES, format_table, write_report
@@ -142,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
             print(format_table(summary_rows, tuple(summary_rows[0])))
     if args.out is not None:
         try:
+            # a dataset report replaced by --force must not leave its options behind for a later --resume
+            forget_options(args.out)
             write_report(args.out, rows, summary)
         except OSError as exc:
             raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}.") from None

@@ -2,7 +2,8 @@
 dask.distributed (``--workers N`` a local cluster, ``--scheduler ADDR`` an existing one).
 
 Unpaired files, progress and failed cases go to stderr; the summary to stdout. ``--out`` is rewritten
-atomically after every case, so an interrupted run keeps each finished case and ``--resume`` continues it.
+atomically after every case, so an interrupted run keeps each finished case and ``--resume`` continues it, with
+the options it records (a report computed with other options, or recording none, is refused: exit code 2).
 Exit code 1 when any case failed.
 """
 
@@ -13,13 +14,17 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ..dataset import (
     CaseFiles,
     MetricOptions,
+    OptionMismatch,
     dataset_summary,
     evaluate_dataset,
+    option_mismatch,
+    options_path,
     pair_folders,
     read_rows,
     resumable_rows,
@@ -50,13 +55,55 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError(f"{args.out} already exists; use --resume to continue it or --force to replace it.")
 
 
-def _previous_rows(args: argparse.Namespace) -> list[dict]:
+# how the refusal to resume names each recorded option: its flag, and the words for "not given"
+OPTION_FLAGS = {
+    "labels": ("--labels", "all labels present (no --labels)"),
+    "convention": ("--convention", None),
+    "nsd_tolerance": ("--nsd-tolerance", None),
+    "percentile": ("--percentile", None),
+    "spacing": ("--spacing", "each file's header spacing (no --spacing)"),
+}
+
+
+def _option_words(option: str, value: Any) -> str:
+    flag, absent = OPTION_FLAGS[option]
+    if value is None:
+        return absent or f"no {flag}"
+    values = value if isinstance(value, list) else [value]
+    return " ".join([flag, *(f"{v:g}" if isinstance(v, float) else str(v) for v in values)])
+
+
+def _mismatch_sentence(report: Path, mismatch: OptionMismatch) -> str:
+    start_over = "give the options it was made with, or start a new report (--force without --resume replaces it)"
+    if mismatch.option is None:
+        where = "" if report.suffix.lower() == ".json" else f" ({options_path(report).name} is missing)"
+        return (
+            f"cannot resume {report.name}: it does not record the options its rows were computed with{where}, so "
+            f"new rows could be computed another way; {start_over}."
+        )
+    if mismatch.option not in OPTION_FLAGS:
+        return (
+            f"cannot resume {report.name}: it was computed with option {mismatch.option} = {mismatch.recorded!r}, "
+            f"which this version of segreview does not know; {start_over}."
+        )
+    return (
+        f"cannot resume {report.name}: it was computed with {_option_words(mismatch.option, mismatch.recorded)}, "
+        f"not {_option_words(mismatch.option, mismatch.given)}; {start_over}."
+    )
+
+
+def _previous_rows(args: argparse.Namespace, options: MetricOptions) -> list[dict]:
+    """The rows of the report to continue; refuses (UsageError) one computed with other or unknown options."""
     if not args.resume or not args.out.exists():
         return []
     try:
-        return resumable_rows(read_rows(args.out))
+        mismatch = option_mismatch(args.out, options)
+        rows = resumable_rows(read_rows(args.out))
     except (ValueError, OSError) as exc:
         raise UsageError(f"cannot resume: {first_line(exc)}.") from None
+    if mismatch is not None:
+        raise UsageError(_mismatch_sentence(args.out, mismatch))
+    return rows
 
 
 @contextmanager
@@ -138,9 +185,6 @@ def run_folders(args: argparse.Namespace) -> int:
         raise UsageError(first_line(exc) + ".") from None
     if not pairing.cases:
         raise UsageError(f"no file of {args.gt} pairs by name with a file of {args.pred}.")
-    previous = _previous_rows(args)
-    _report_pairing(pairing.gt_only, str(args.gt))
-    _report_pairing(pairing.pred_only, str(args.pred))
     options = MetricOptions(
         labels=None if args.labels is None else tuple(args.labels),
         convention=args.convention,
@@ -148,6 +192,9 @@ def run_folders(args: argparse.Namespace) -> int:
         percentile=args.percentile,
         spacing=None if args.spacing is None else tuple(args.spacing),
     )
+    previous = _previous_rows(args, options)
+    _report_pairing(pairing.gt_only, str(args.gt))
+    _report_pairing(pairing.pred_only, str(args.pred))
     cases: list[CaseFiles] = pairing.cases
     if previous:
         kept = len({row["case"] for row in previous})

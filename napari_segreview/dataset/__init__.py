@@ -5,7 +5,17 @@ Pure Python/numpy (no Qt, no napari); dask.distributed is imported only when a c
 
 from .evaluation import CaseFiles, MetricOptions, error_rows, evaluate_case, row_order
 from .pairing import FolderPairing, case_name, pair_folders
-from .report import read_rows, resumable_rows, write_rows
+from .report import (
+    OptionMismatch,
+    forget_options,
+    option_mismatch,
+    options_path,
+    options_record,
+    read_rows,
+    recorded_options,
+    resumable_rows,
+    write_rows,
+)
 from .run import evaluate_dataset, evaluate_dataset_steps, iterate_cases
 from .summary import WORST_CASES, dataset_summary, worst_cases
 
@@ -14,15 +24,21 @@ __all__ = [
     "CaseFiles",
     "FolderPairing",
     "MetricOptions",
+    "OptionMismatch",
     "case_name",
     "dataset_summary",
     "error_rows",
     "evaluate_case",
     "evaluate_dataset",
     "evaluate_dataset_steps",
+    "forget_options",
     "iterate_cases",
+    "option_mismatch",
+    "options_path",
+    "options_record",
     "pair_folders",
     "read_rows",
+    "recorded_options",
     "resumable_rows",
     "row_order",
     "worst_cases",

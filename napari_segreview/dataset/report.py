@@ -1,4 +1,9 @@
-"""Dataset reports on disk: rewritten whole and atomically after every case, read back to resume a run."""
+"""Dataset reports on disk: rewritten whole and atomically after every case, read back to resume a run.
+
+A report records the metric options its rows were computed with, so that a resumed run can refuse to mix rows
+computed two ways: a JSON report in ``summary["options"]`` (written with the rows, in one atomic step), a CSV
+report in a sidecar ``<report>.options.json`` (CSV has no place for it that every CSV reader skips).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,119 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ..io.files import write_atomically
 from ..io.reports import write_report
-from .evaluation import DATASET_ROW_KEYS, METRIC_KEYS, row_order
+from .evaluation import DATASET_ROW_KEYS, METRIC_KEYS, MetricOptions, row_order
 from .summary import dataset_summary
 
+OPTIONS_KEY = "options"
+OPTIONS_SUFFIX = ".options.json"
 
-def write_rows(path: str | os.PathLike, rows: Sequence[dict]) -> Path:
+
+def options_record(options: MetricOptions) -> dict[str, Any]:
+    """``options`` as a report records them (JSON values; labels sorted, as their order changes no row)."""
+    return {
+        "labels": None if options.labels is None else sorted({int(label) for label in options.labels}),
+        "convention": options.convention,
+        "nsd_tolerance": float(options.nsd_tolerance),
+        "percentile": float(options.percentile),
+        "spacing": None if options.spacing is None else [float(value) for value in options.spacing],
+    }
+
+
+def options_path(report: str | os.PathLike) -> Path:
+    """The sidecar that records the options of a CSV report: ``report.csv.options.json`` beside it."""
+    report = Path(report)
+    return report.with_name(report.name + OPTIONS_SUFFIX)
+
+
+def _is_json(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
+def _read_sidecar(sidecar: Path) -> Any:
+    try:
+        return json.loads(sidecar.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{sidecar.name} is not a segreview options file ({exc}).") from None
+
+
+def write_rows(path: str | os.PathLike, rows: Sequence[dict], options: MetricOptions | None = None) -> Path:
     """Write every row (sorted by case, then label) as CSV, or rows and summary as JSON, atomically: an
-    interruption leaves the previous complete file, never half of one."""
+    interruption leaves the previous complete file, never half of one.
+
+    With ``options`` the report records them (see the module docstring); without, it records none. Whenever
+    the report and its sidecar both exist, the sidecar describes the report's rows, also after an interruption:
+    a sidecar that would change is removed before the report is rewritten and written anew after it.
+    """
+    path = Path(path)
     rows = sorted(rows, key=row_order)
-    return write_report(path, rows, dataset_summary(rows))
+    summary = dataset_summary(rows)
+    record = None if options is None else options_record(options)
+    if _is_json(path):
+        if record is not None:
+            summary[OPTIONS_KEY] = record
+        return write_report(path, rows, summary)
+    sidecar = options_path(path)
+    unchanged = record is not None and sidecar.is_file() and _read_sidecar(sidecar) == record
+    if not unchanged:
+        sidecar.unlink(missing_ok=True)
+    write_report(path, rows, summary)
+    if record is not None and not unchanged:
+        text = json.dumps(record, indent=1) + "\n"
+        write_atomically(sidecar, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    return path
+
+
+def forget_options(path: str | os.PathLike) -> None:
+    """Remove the options sidecar of a CSV report, before it is replaced by rows computed some other way."""
+    options_path(path).unlink(missing_ok=True)
+
+
+def recorded_options(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The options a report records, or None when it records none (a report of an older version, a
+    single-pair report, or a CSV report whose sidecar is gone). Raises ValueError with one sentence when the
+    JSON report or the sidecar cannot be parsed, OSError when a file cannot be read."""
+    path = Path(path)
+    if _is_json(path):
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8")).get("summary")
+        except (ValueError, AttributeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path.name} is not a segreview report ({exc}).") from None
+        record = summary.get(OPTIONS_KEY) if isinstance(summary, dict) else None
+    else:
+        record = _read_sidecar(options_path(path))
+    return record if isinstance(record, dict) else None
+
+
+@dataclass(frozen=True)
+class OptionMismatch:
+    """Why a report cannot be continued with some options: ``option`` (a key of :func:`options_record`) has
+    ``recorded`` in the report but ``given`` now; ``option`` None when the report records no options (or not
+    all of them)."""
+
+    option: str | None
+    recorded: Any = None
+    given: Any = None
+
+
+def option_mismatch(path: str | os.PathLike, options: MetricOptions) -> OptionMismatch | None:
+    """None when the report at ``path`` was computed with ``options``, so that a run may add rows to it; else
+    the first option that differs (an option this version does not know counts as differing)."""
+    recorded = recorded_options(path)
+    given = options_record(options)
+    if recorded is None or not recorded.keys() >= given.keys():  # a record without some option says nothing
+        return OptionMismatch(None)
+    for key in (*given, *sorted(recorded.keys() - given.keys())):
+        if key not in given or recorded[key] != given[key]:
+            return OptionMismatch(key, recorded[key], given.get(key))
+    return None
 
 
 def _number(text: str, kind: type):

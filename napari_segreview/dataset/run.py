@@ -80,7 +80,9 @@ def evaluate_dataset_steps(
     every case and returns all rows, sorted by case then label.
 
     After every finished case ``out`` (CSV or JSON) is rewritten atomically with every row so far, so an
-    interruption (Ctrl-C, or closing this generator) keeps each finished case.
+    interruption (Ctrl-C, or closing this generator) keeps each finished case; it records ``options`` (see
+    ``report.write_rows``), so ``previous_rows`` must have been computed with them: continuing a report,
+    check it first with ``report.option_mismatch``.
     """
     rows = sorted(previous_rows, key=row_order)
     finished = {row["case"] for row in rows}
@@ -90,10 +92,10 @@ def evaluate_dataset_steps(
         for done, case_rows in enumerate(results, start=1):
             rows = sorted([*rows, *case_rows], key=row_order)
             if out is not None:
-                write_rows(out, rows)
+                write_rows(out, rows, options)
             yield done, len(todo), case_rows
     if out is not None and not todo:
-        write_rows(out, rows)
+        write_rows(out, rows, options)
     return rows
 
 

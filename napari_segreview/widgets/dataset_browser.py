@@ -1,12 +1,16 @@
 """The "Dataset browser" dock: a dataset report as a sortable table of cases, worst first; a click opens the
 case's image, ground truth and prediction (with their geometry, by the plugin's reader) and selects them in the
 review dock when one is docked in the same window.
+
+The files of a case are read in a ``thread_worker`` (a large gzipped NIfTI takes seconds); the main thread
+only adds the finished layers. The latest click wins: what an earlier click's worker still sends is dropped.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from napari.layers import Layer
 from napari.qt.threading import thread_worker
 from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
@@ -25,9 +29,20 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from ..dataset import MetricOptions, case_name, evaluate_dataset_steps, pair_folders, read_rows, worst_cases
+from ..dataset import (
+    MetricOptions,
+    case_name,
+    evaluate_dataset_steps,
+    pair_folders,
+    read_rows,
+    recorded_options,
+    worst_cases,
+)
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES
+from ..io.nifti import first_line
+from ..plugin.layers import LayerDataTuple
+from ..plugin.reader import read_layers
 
 COLUMNS = ("case", "worst label", "dice", "mean dice", "status")
 ROLES = ("image", "gt", "pred")
@@ -57,6 +72,37 @@ def evaluation_worker(cases, out: Path):
     return out
 
 
+class CaseReadError(Exception):
+    """A file of a case could not be read; the message is one sentence for the user."""
+
+
+def read_case_file(path: Path) -> LayerDataTuple:
+    """One file of a case as a layer data tuple, read by the plugin's reader (geometry in the metadata).
+
+    Raises ImageReadError (a damaged or unknown file) or CaseReadError, each with one sentence."""
+    try:
+        (layer_data,) = read_layers(path)
+    except ImageReadError:
+        raise
+    except MemoryError:
+        raise CaseReadError(f"{path.name} does not fit in memory.") from None
+    except Exception as exc:  # any failure of a third-party reader: one sentence, never a stuck worker
+        raise CaseReadError(f"{path.name}: {type(exc).__name__}: {first_line(exc)}.") from None
+    return layer_data
+
+
+# errors are shown as one notification; without ignore_errors superqt would also re-raise them as a traceback
+@thread_worker(ignore_errors=True)
+def case_worker(files: dict[str, Path]):
+    """Reads the files of a case (by role) one after the other, yielding (done, total) after each; returns
+    {role: layer data tuple}. Quitting it stops before the next file."""
+    layers = {}
+    for done, (role, path) in enumerate(files.items(), start=1):
+        layers[role] = read_case_file(path)  # looked up at call time, so tests can slow it down or break it
+        yield done, len(files)
+    return layers
+
+
 def find_case_file(folder: Path, name: str, extra_suffixes: tuple[str, ...] = ()) -> Path | None:
     """The mask or image file of case ``name`` in ``folder`` (any suffix the reader knows), or None."""
     wanted = {name, *(name + extra for extra in extra_suffixes)}
@@ -64,6 +110,18 @@ def find_case_file(folder: Path, name: str, extra_suffixes: tuple[str, ...] = ()
         if path.is_file() and not path.name.startswith(".") and case_name(path.name) in wanted:
             return path
     return None
+
+
+def _options_words(report: str | Path) -> str:
+    """`` (border convention, …)`` for a report that records its options, else nothing."""
+    try:
+        options = recorded_options(report)
+    except (ValueError, OSError):
+        options = None
+    if not options or "convention" not in options:
+        return ""
+    labels = options.get("labels")
+    return f" ({options['convention']} convention{'' if labels is None else ', labels ' + str(labels)[1:-1]})"
 
 
 class _NumberItem(QTableWidgetItem):
@@ -89,6 +147,8 @@ class DatasetBrowser(QWidget):
         self.viewer = napari_viewer
         self.entries: list[dict] = []
         self.opened: list = []  # the layers of the case shown now, removed when another case opens
+        self.load_worker = None  # reading the files of the case clicked last
+        self.loading_case: str | None = None
         self.folders = {role: QLineEdit() for role in ROLES}
         form = QFormLayout()
         for role, title in zip(ROLES, ("images folder", "ground-truth folder", "prediction folder"), strict=True):
@@ -161,7 +221,8 @@ class DatasetBrowser(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortItems(COLUMNS.index("dice"), Qt.AscendingOrder)
         failed = sum(entry["status"] == "error" for entry in self.entries)
-        self.status.setText(f"{Path(path).name}: {len(self.entries)} cases, {failed} failed; click one to open it.")
+        counts = f"{len(self.entries)} cases, {failed} failed{_options_words(path)}"
+        self.status.setText(f"{Path(path).name}: {counts}; click one to open it.")
 
     def _choose_evaluation_report(self) -> None:
         pred = self._folder("pred")
@@ -200,7 +261,8 @@ class DatasetBrowser(QWidget):
             show_info(f"{unpaired} file(s) have no partner in the other folder and are skipped.")
         bar = progress(total=len(pairing.cases), desc="dataset evaluation")
         worker = evaluation_worker(pairing.cases, report)
-        worker.yielded.connect(lambda step: (bar.update(1), self.status.setText(f"{step[0]}/{step[1]} cases")))
+        # the text first: napari's bar runs the event loop, where the report of the last case may already show
+        worker.yielded.connect(lambda step: (self.status.setText(f"{step[0]}/{step[1]} cases"), bar.update(1)))
         worker.returned.connect(self.load_report)
         worker.errored.connect(lambda exc: show_error(f"The evaluation failed: {exc}"))
         worker.finished.connect(lambda: self._evaluation_finished(bar))
@@ -236,29 +298,70 @@ class DatasetBrowser(QWidget):
                 files[role] = found
         return files
 
-    def open_case(self, case: str) -> list:
-        """Open the case's image, GT and prediction (replacing the previous case's layers), name them
-        ``<case> image|gt|pred`` and select them in a docked review dock. Returns the new layers."""
+    @property
+    def loading(self) -> bool:
+        """True while the files of a clicked case are read."""
+        return self.load_worker is not None
+
+    def open_case(self, case: str) -> None:
+        """Start opening the case's image, GT and prediction: the previous case's layers are removed at once, the
+        files are read in a worker, then added as ``<case> image|gt|pred`` and selected in a docked review dock
+        (:meth:`_show_case`). A case clicked while another loads replaces it; the earlier one is never shown."""
+        if self.loading and case == self.loading_case:
+            return  # the same row clicked again while it loads
         files = self.case_files(case)
         if "gt" not in files or "pred" not in files:
             show_error(f"{case}: choose ground-truth and prediction folders that hold it ({', '.join(MASK_SUFFIXES)}).")
-            return []
+            return
+        if self.load_worker is not None:
+            self.load_worker.quit()  # stops before its next file
+        worker = case_worker(files)
+        # from here on whatever an older worker still sends is ignored, also while napari's progress bar below
+        # runs the event loop
+        self.load_worker, self.loading_case = worker, case
+        self._remove_opened()
+        self.status.setText(f"opening {case}…")
+        bar = progress(total=len(files), desc=f"opening {case}")
+        worker.yielded.connect(lambda _step: bar.update(1))
+        worker.returned.connect(lambda layers: self._show_case(worker, case, files, layers))
+        worker.errored.connect(lambda exc: worker is self.load_worker and self._on_load_error(case, exc))
+        worker.finished.connect(lambda: self._on_load_finished(worker, bar))
+        worker.start()
+
+    def _remove_opened(self) -> None:
         for layer in self.opened:
             if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
         self.opened = []
+
+    def _show_case(self, worker, case: str, files: dict[str, Path], layers: dict[str, LayerDataTuple]) -> None:
+        """Add the layers ``worker`` read (main thread) and select them in a docked review dock, unless a newer
+        click has started another worker: then they are dropped."""
+        if worker is not self.load_worker:
+            return
+        self._remove_opened()
         name = case_name(case) or case
-        try:
-            for role in ROLES:
-                if role in files:
-                    (layer,) = self.viewer.open(files[role], plugin="napari-segreview")
-                    layer.name = f"{name} {role}"
-                    self.opened.append(layer)
-        except (ImageReadError, ValueError, OSError) as exc:
-            show_error(f"{case} could not be opened: {exc}")
-            return self.opened
+        for role in ROLES:
+            if worker is not self.load_worker:
+                return  # clicked again while napari ran the event loop in add_layer: the newer case wins
+            if role in layers:
+                data, meta, layer_type = layers[role]
+                layer = self.viewer.add_layer(Layer.create(data, {**meta, "name": f"{name} {role}"}, layer_type))
+                self.opened.append(layer)
         self._select_in_review_dock(name, files)
-        return self.opened
+        self.status.setText(f"{case} opened.")
+
+    def _on_load_error(self, case: str, exc: Exception) -> None:
+        # ImageReadError and CaseReadError are one sentence already; anything else is made one
+        reason = str(exc) if isinstance(exc, (ImageReadError, CaseReadError)) else f"{first_line(exc)}."
+        message = f"{case} could not be opened: {reason}"
+        show_error(message)
+        self.status.setText(message)
+
+    def _on_load_finished(self, worker, bar) -> None:
+        bar.close()
+        if worker is self.load_worker:
+            self.load_worker, self.loading_case = None, None
 
     def _select_in_review_dock(self, name: str, files: dict[str, Path]) -> None:
         from .review_dock import ReviewDock

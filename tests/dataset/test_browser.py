@@ -7,11 +7,14 @@ import numpy as np
 import pytest
 
 from napari_segreview.cli import main
+from napari_segreview.dataset import MetricOptions, options_record, read_rows, recorded_options
 from napari_segreview.io import read_volume
 from napari_segreview.widgets.dataset_browser import DatasetBrowser, find_case_file
 from napari_segreview.widgets.review_dock import ReviewDock
 from tests.dataset.cases import EMPTY, FAILING, N_CASES, SHAPE
 from tests.nifti_cases import AFFINES, write_nifti
+
+TIMEOUT = 30_000
 
 
 @pytest.fixture
@@ -26,7 +29,11 @@ def report(dataset, tmp_path):
     return out, gt_dir, pred_dir, images
 
 
-def test_report_opens_worst_first_and_a_click_opens_the_case(make_napari_viewer, report):
+def _layer_names(viewer) -> list[str]:
+    return [layer.name for layer in viewer.layers]
+
+
+def test_report_opens_worst_first_and_a_click_opens_the_case(make_napari_viewer, qtbot, report):
     out, gt_dir, pred_dir, images = report
     viewer = make_napari_viewer()
     review = ReviewDock(viewer)
@@ -54,8 +61,9 @@ def test_report_opens_worst_first_and_a_click_opens_the_case(make_napari_viewer,
 
     row = len(FAILING)
     table.cellClicked.emit(row, 0)
-    names = [layer.name for layer in viewer.layers]
-    assert names == ["case_11 image", "case_11 gt", "case_11 pred"]
+    assert browser.loading  # read in a worker
+    qtbot.waitUntil(lambda: not browser.loading, timeout=TIMEOUT)
+    assert _layer_names(viewer) == ["case_11 image", "case_11 gt", "case_11 pred"]
     gt_layer = viewer.layers["case_11 gt"]
     expected = read_volume(gt_dir / EMPTY)
     np.testing.assert_allclose(gt_layer.scale, expected.scale)
@@ -70,8 +78,9 @@ def test_report_opens_worst_first_and_a_click_opens_the_case(make_napari_viewer,
 
     # the next case replaces the previous one's layers (it has no image in the images folder)
     table.cellClicked.emit(row + 1, 0)
+    qtbot.waitUntil(lambda: not browser.loading, timeout=TIMEOUT)
     case = table.item(row + 1, 0).text().removesuffix(".nii.gz")
-    assert [layer.name for layer in viewer.layers] == [f"{case} gt", f"{case} pred"]
+    assert _layer_names(viewer) == [f"{case} gt", f"{case} pred"]
     assert review.inputs.gt.currentText() == f"{case} gt"
 
 
@@ -100,7 +109,29 @@ def test_the_browser_evaluates_two_folders_in_a_worker_and_shows_the_report(
         browser.table.item(row, 0).text() for row in range(N_CASES) if browser.table.item(row, 4).text() == "error"
     ]
     assert set(failed) == set(FAILING)
+    assert "(border convention)" in browser.status.text()
     # a second run never overwrites the report
     before = report.read_bytes()
     browser.evaluate_folders(report)
     assert not browser.busy and report.read_bytes() == before
+
+
+def test_a_report_of_the_browser_records_its_options_for_the_command_line(
+    make_napari_viewer, qtbot, dataset, tmp_path, capsys
+):
+    gt_dir, pred_dir = dataset
+    browser = DatasetBrowser(make_napari_viewer())
+    browser.folders["gt"].setText(str(gt_dir))
+    browser.folders["pred"].setText(str(pred_dir))
+    report = tmp_path / "from_dock.csv"
+    browser.evaluate_folders(report)
+    qtbot.waitUntil(lambda: not browser.busy and browser.table.rowCount() > 0, timeout=60_000)
+    assert recorded_options(report) == options_record(MetricOptions())
+    before, rows = report.read_bytes(), read_rows(report)
+    argv = ["evaluate", str(gt_dir), str(pred_dir), "--out", str(report), "--resume"]
+    assert main([*argv, "--convention", "surfel"]) == 2
+    assert "it was computed with --convention border, not --convention surfel" in capsys.readouterr().err
+    assert report.read_bytes() == before
+    assert main(argv) == 1  # the options the dock uses: only the failed cases run again
+    assert f"{N_CASES - len(FAILING)} finished cases kept" in capsys.readouterr().err
+    assert read_rows(report) == rows
