@@ -92,7 +92,10 @@ def float64_referee(
     naive_wrong = ours_wrong = 0
     gaps, typical = [], []
     for index in slices:
-        image = (volume[index].astype(np.float64) - offset) * scale
+        image = volume[index].astype(np.float64)
+        if transform.clip is not None:
+            image = np.clip(image, *transform.clip)
+        image = (image - offset) * scale
         rows, cols = image.shape
         tensor = F.pad(torch.from_numpy(image)[None, None], (0, -cols % 16, 0, -rows % 16), mode="replicate")
         with torch.no_grad():

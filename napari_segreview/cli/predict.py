@@ -25,9 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Run a segmentation model on IMAGE (.nii, .nii.gz, .npy, or a 2D .png/.jpg/.tif/.bmp picture; 3D volumes "
             "slice by slice along an axis) and write the labels to a NIfTI file with the image's affine, or, for a "
-            "2D image, to a PNG mask (one class as 0/255, several as their label values). Models: napari-segreview "
-            "checkpoints (.pt, loaded without running code), TorchScript programs named .ts (they run code: only "
-            "trusted ones), and ONNX files when onnxruntime is installed."
+            "2D image, to a PNG mask (a one-class model's as 0/255, a multi-class model's as label values). "
+            "Models: napari-segreview checkpoints (.pt, loaded without running code), TorchScript programs named .ts "
+            "(they run code: only trusted ones), and ONNX files when onnxruntime is installed."
         ),
     )
     parser.add_argument(
@@ -57,8 +57,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--precision",
         default="auto",
         choices=("auto", "float32", "bfloat16", "float16"),
-        help="network arithmetic: auto (float16 on CUDA, float32 elsewhere), float32, bfloat16 (about 2x faster on "
-        "CPUs with AVX512-BF16 or AMX; labels may change where classes are close), float16 (GPU only)",
+        help="network arithmetic: auto (float16 on CUDA, float32 elsewhere), float32, bfloat16 (faster on CPUs with "
+        "AVX512-BF16 or AMX, 1.5-2.1x here; labels may change where classes are close), float16 (GPU only)",
     )
     parser.add_argument("--tta", action="store_true", help="flip test-time augmentation (4 passes per slice)")
     parser.add_argument(
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     geometry = volume.geometry or geometry_from_scale_translate(labels.shape, volume.scale, volume.translate)
     try:
         if _is_png(args.out):
-            write_label_picture(args.out, labels)
+            write_label_picture(args.out, labels, binary=model.config.label_count == 2)
         else:
             write_nifti_labels(args.out, labels, geometry)
     except OSError as exc:

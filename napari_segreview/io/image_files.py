@@ -1,7 +1,7 @@
 """2D picture files (PNG, JPEG, TIFF, BMP): dermoscopy-style images and their masks, read with imageio.
 
 They carry no geometry: unit pixel size, origin at zero. Masks are written as PNG with the convention of ISIC-style
-datasets: one foreground label as 0/255, several labels as their own values.
+datasets: a one-foreground-class model's as 0/255, a multi-class model's as the label values.
 """
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ def read_picture_volume(path: str | os.PathLike) -> Volume:
     )
 
 
-def write_label_picture(path: str | os.PathLike, labels: np.ndarray) -> Path:
-    """Write 2D labels as an 8-bit PNG, atomically: only label 1 -> 0/255 (ISIC masks; ``segreview evaluate``
-    reads 0/255 as 0/1), several labels -> their values. Raises ValueError for 3D labels or labels above 255."""
+def write_label_picture(path: str | os.PathLike, labels: np.ndarray, *, binary: bool) -> Path:
+    """Write 2D labels as an 8-bit PNG, atomically. ``binary`` (a model with one foreground class): 0/255, the
+    ISIC convention, which ``segreview evaluate`` reads back as 0/1; otherwise the label values themselves.
+    The caller decides from the model, not from the labels: a multi-class prediction that holds only label 1
+    must not turn into 255. Raises ValueError for 3D labels, labels above 255, or labels above 1 when binary."""
     import imageio.v3 as iio
 
     labels = np.asarray(labels)
@@ -75,5 +77,7 @@ def write_label_picture(path: str | os.PathLike, labels: np.ndarray) -> Path:
     top = int(labels.max(initial=0))
     if top > 255:
         raise ValueError(f"a PNG mask holds labels up to 255, not {top}; write a NIfTI file instead.")
-    pixels = (labels > 0).astype(np.uint8) * 255 if top == 1 else labels.astype(np.uint8)
+    if binary and top > 1:
+        raise ValueError(f"a binary mask holds labels 0 and 1, not {top}.")
+    pixels = (labels > 0).astype(np.uint8) * 255 if binary else labels.astype(np.uint8)
     return write_atomically(path, lambda temporary: iio.imwrite(temporary, pixels, extension=".png"), suffix=".png")

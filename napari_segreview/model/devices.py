@@ -77,10 +77,11 @@ def resolve_precision(name: str, device: torch.device) -> str:
     """The arithmetic a run uses: ``float32``, ``bfloat16`` or ``float16`` (the last two as autocast: convolutions
     in that type, reductions and the output in float32).
 
-    ``auto`` is float16 on CUDA (the SPEC's AMP) and float32 elsewhere: on the CPU, bfloat16 is about 2.3x faster
-    where the processor has AVX512-BF16 or AMX but moves labels wherever two classes are close (thousands of
-    voxels of a trained model on the MNI volume, ``benchmarks/run_inference.py``), so it is only used when asked
-    for. float16 needs a GPU. Raises DeviceError with one sentence for a precision the device cannot run.
+    ``auto`` is float16 on CUDA (the SPEC's AMP) and float32 elsewhere: on a CPU with AVX512-BF16, bfloat16 ran
+    2.1x as fast as float32 at width 64 and 1.5x for the small demo model, but moved labels wherever two classes
+    are close (2,872 voxels of the trained demo model on the MNI volume; ``benchmarks/run_inference.py``), so it
+    is only used when asked for. float16 needs a GPU. Raises DeviceError with one sentence for a precision the
+    device cannot run.
     """
     text = str(name).strip().lower()
     if text not in PRECISION_CHOICES:

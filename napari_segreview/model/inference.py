@@ -43,7 +43,7 @@ class Prediction:
     probabilities: (classes, *spatial shape) float32 when asked for, else None (for a one-channel model the one
     channel is the foreground probability).
     device, batch_size: where it ran and the batch size it ended with; precision: the network's arithmetic
-    (float32, bfloat16 or float16); seconds: wall time."""
+    (float32, bfloat16, float16, or "as saved" for ONNX); seconds: wall time."""
 
     labels: np.ndarray
     probabilities: np.ndarray | None
@@ -119,9 +119,8 @@ def _checked_precision(model: LoadedModel, precision: str, device: torch.device)
     if model.runner.uses_torch_autocast:
         return resolved
     if str(precision).strip().lower() not in ("auto", "float32"):
-        kind = "an ONNX" if model.source == "onnx" else "a TorchScript"
-        raise ModelInputError(f"{kind} model runs in the precision it was saved in; use precision auto or float32.")
-    return "float32"
+        raise ModelInputError("an ONNX model runs in the precision it was saved in; use precision auto or float32.")
+    return "as saved"
 
 
 def run_inference(
@@ -147,9 +146,9 @@ def run_inference(
     batch_size: slices per network pass (halved on out-of-memory); results do not depend on it. None: 2 on the
         CPU, 8 on a GPU (see ``devices.default_batch_size``).
     precision: "auto" (float16 autocast on CUDA, float32 elsewhere), "float32" (labels as the plain float32 network
-        gives them, up to rounding of near-ties), "bfloat16" (about 2x faster on CPUs with AVX512-BF16 or AMX, but
-        labels move where classes are close) or "float16" (GPU only); see ``devices.resolve_precision``. TorchScript
-        and ONNX models run in their own precision: "auto" and "float32" only.
+        gives them, up to rounding of near-ties), "bfloat16" (1.5-2.1x faster on CPUs with AVX512-BF16 or AMX, but
+        labels move where classes are close) or "float16" (GPU only); see ``devices.resolve_precision``. ONNX
+        models run in the precision they were exported in: "auto" and "float32" only.
     flip_tta / scales: test-time augmentation, e.g. ``scales=(0.75, 1.0, 1.25)``; each multiplies the time.
     probabilities: also return the (classes, ...) float32 probabilities.
     should_stop: checked before every batch; when it returns True, InferenceCancelled is raised.

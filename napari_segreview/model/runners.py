@@ -35,16 +35,17 @@ class TorchRunner:
         self.device = torch.device("cpu")
         self.device_label = "cpu"
         self.channels_last = False
-        # TorchScript modules are left as their author compiled them: float32, their own memory layout
-        scripted = isinstance(self.module, torch.jit.ScriptModule)
-        self.uses_torch_autocast = not scripted
+        # autocast works at the operator level, so it lowers TorchScript modules too
+        self.uses_torch_autocast = True
 
     def to(self, device: torch.device) -> None:
         self.module.to(device)
         self.device, self.device_label = device, str(device)
         # Channels-last convolutions are 1.1-1.4x faster on the CPU (oneDNN; benchmarks/run_inference.py) and suit
-        # tensor cores on CUDA. MPS supports the layout only partly.
-        self.channels_last = device.type in ("cpu", "cuda") and self.uses_torch_autocast
+        # tensor cores on CUDA. TorchScript modules keep the memory layout their author compiled them for; MPS
+        # supports the layout only partly.
+        scripted = isinstance(self.module, torch.jit.ScriptModule)
+        self.channels_last = device.type in ("cpu", "cuda") and not scripted
         if self.channels_last:
             self.module.to(memory_format=torch.channels_last)
 

@@ -43,6 +43,7 @@ from ..io.masks import MASK_SUFFIXES
 from ..io.nifti import first_line
 from ..plugin.layers import LayerDataTuple
 from ..plugin.reader import read_layers
+from .dock_removal import call_when_removed
 
 COLUMNS = ("case", "worst label", "dice", "mean dice", "status")
 ROLES = ("image", "gt", "pred")
@@ -186,6 +187,18 @@ class DatasetBrowser(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.table)
+        call_when_removed(self, self.stop)
+
+    def stop(self) -> None:
+        """The dock was closed: no case is added any more; an evaluation stops after its current case (the
+        report keeps every finished case)."""
+        self._stop_loading()
+        self.cancel_evaluation()
+
+    def _stop_loading(self) -> None:
+        if self.load_worker is not None:
+            self.load_worker.quit()  # stops before its next file; what it still sends is ignored
+            self.load_worker, self.loading_case = None, None
 
     def _choose_folder(self, role: str) -> None:
         folder = QFileDialog.getExistingDirectory(self, f"Choose the {role} folder")
@@ -309,12 +322,11 @@ class DatasetBrowser(QWidget):
         (:meth:`_show_case`). A case clicked while another loads replaces it; the earlier one is never shown."""
         if self.loading and case == self.loading_case:
             return  # the same row clicked again while it loads
+        self._stop_loading()  # the newest click wins, also when it cannot open its own case
         files = self.case_files(case)
         if "gt" not in files or "pred" not in files:
             show_error(f"{case}: choose ground-truth and prediction folders that hold it ({', '.join(MASK_SUFFIXES)}).")
             return
-        if self.load_worker is not None:
-            self.load_worker.quit()  # stops before its next file
         worker = case_worker(files)
         # from here on whatever an older worker still sends is ignored, also while napari's progress bar below
         # runs the event loop

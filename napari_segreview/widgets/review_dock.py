@@ -31,14 +31,18 @@ from ..review.heatmaps import contour_distance_image, default_limit
 from ..review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
 from ..review.surface import SurfaceMesh, prediction_surface
+from .dock_removal import call_when_removed
 from .review_inputs import ReviewInputs
-from .review_layers import find_layer, set_limits, show_heatmap, show_overlay, show_surface
+from .review_layers import find_layer, set_limits, show_colorbar, show_heatmap, show_overlay, show_surface
 from .slice_follower import SliceFollower
 from .slice_plot import SlicePlot
 from .slice_table import SliceFilterProxy, SliceTableModel, format_value
 from .volume_panel import VolumePanel
 
 LIVE_UPDATE_DELAY_MS = 600
+# between two steps of showing a result: long enough for Qt to repaint (napari draws a new layer's first frame,
+# compiling its shaders, in that repaint) and to handle input, so no two slow steps run back to back
+STEP_PAUSE_MS = 20
 SHORT_OVERLAY_NAMES = {1: "TP", 2: "FP", 3: "FN", 4: "wrong class"}
 SHORTCUTS = {"Shift-W": "worst", "Shift-N": "next", "Shift-B": "previous"}
 # above this many voxels the 3D surface is built on a 2x coarser grid to stay interactive
@@ -206,6 +210,26 @@ class ReviewDock(QWidget):
         for key, action in SHORTCUTS.items():
             napari_viewer.bind_key(key, self._shortcut(action), overwrite=True)
         napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
+        call_when_removed(self, self.stop)
+
+    def stop(self) -> None:
+        """The dock was closed: stop computing and following the viewer; the layers it made stay."""
+        if self.worker is not None:
+            self.worker.quit()
+            self.worker = None  # whatever it still sends is ignored
+        self.live_timer.stop()
+        for event in self._live_events(self.live_layers):
+            event.disconnect(self._schedule_live_update)
+        self.live_layers = None
+        self.follower.disconnect_viewer()
+        for key in SHORTCUTS:
+            self.viewer.bind_key(key, None)
+        self.viewer.dims.events.ndisplay.disconnect(self._on_ndisplay)
+        if self.plot_box.parent() is not None and self.plot_box.parent() is not self:
+            try:
+                self.viewer.window.remove_dock_widget(self.plot_box)
+            except LookupError:  # the user closed the plot's dock already
+                pass
 
     def _on_ndisplay(self, event=None) -> None:
         """The 3D surface heatmap appears when the user switches to the 3D view."""
@@ -330,6 +354,7 @@ class ReviewDock(QWidget):
                 self._draw_plot,
                 lambda: show_overlay(self.viewer, gt_layer, shown["overlay"]),
                 lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], shown["limit"], signed),
+                lambda: show_colorbar(self.viewer, "distance"),
                 lambda: show_surface(self.viewer, gt_layer, shown["mesh"], shown["limit"], signed),
                 restore_selection,
                 lambda: self._set_clamp(shown["limit"]),
@@ -355,7 +380,7 @@ class ReviewDock(QWidget):
                 self.showing = False
                 return
             remaining.pop(0)()
-            QTimer.singleShot(0, run_next)
+            QTimer.singleShot(STEP_PAUSE_MS, run_next)
 
         QTimer.singleShot(0, run_next)
 

@@ -36,6 +36,7 @@ from ..model.demo import demo_model_path
 from ..model.devices import available_devices
 from ..model.slice_batch import SEED_SCALES
 from ..plugin.layers import CLASS_NAMES_KEY, GEOMETRY_KEY
+from .dock_removal import call_when_removed
 from .review_layers import geometry_of
 
 logger = logging.getLogger(__name__)
@@ -117,8 +118,8 @@ class RunModelDock(QWidget):
         for name, text in PRECISION_ITEMS:
             self.precision.addItem(text, name)
         self.precision.setToolTip(
-            "network arithmetic: float32 keeps the labels the model gives; bfloat16 is about 2x faster on CPUs with "
-            "AVX512-BF16 or AMX but may change labels where classes are close; float16 runs on GPUs only"
+            "network arithmetic: float32 keeps the labels the model gives; bfloat16 is faster on CPUs with AVX512-BF16 "
+            "or AMX (1.5-2.1x) but may change labels where classes are close; float16 runs on GPUs only"
         )
         self.axis = QComboBox()
         self.axis.setToolTip("3D images are segmented slice by slice along this axis")
@@ -163,6 +164,7 @@ class RunModelDock(QWidget):
         for event in (napari_viewer.layers.events.inserted, napari_viewer.layers.events.removed):
             event.connect(self._refresh_images)
         self._refresh_images()
+        call_when_removed(self, self.cancel)  # a closed dock adds no layer
 
     # ---- choosers --------------------------------------------------------------------------------------------
 

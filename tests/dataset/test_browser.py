@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from qtpy.QtCore import Qt
 
 from napari_segreview.cli import main
 from napari_segreview.dataset import MetricOptions, options_record, read_rows, recorded_options
@@ -51,13 +52,13 @@ def test_report_opens_worst_first_and_a_click_opens_the_case(make_napari_viewer,
     assert cases[len(FAILING)] == EMPTY
     dice = [float(table.item(row, 2).text()) for row in range(len(FAILING), table.rowCount())]
     assert dice == sorted(dice)
-    table.sortItems(2, 1)  # descending: the best case first
+    table.sortItems(2, Qt.SortOrder.DescendingOrder)  # the best case first
     assert table.item(0, 2).text() == "1" and table.item(0, 0).text() in {
         "case_00.nii.gz",
         "case_10.nii.gz",
         "case_15.nii.gz",
     }
-    table.sortItems(2, 0)
+    table.sortItems(2, Qt.SortOrder.AscendingOrder)
 
     row = len(FAILING)
     table.cellClicked.emit(row, 0)

@@ -229,3 +229,23 @@ def test_a_changed_sidecar_is_never_left_describing_other_rows(dataset, tmp_path
     assert main(["evaluate", str(gt_dir), str(pred_dir), "--out", str(out), "--force", "--convention", "surfel"]) == 130
     assert not options_path(out).exists()
     assert recorded_options(out) is None
+
+
+def test_a_new_csv_report_interrupted_right_after_its_first_rows_can_be_resumed(dataset, tmp_path, monkeypatch):
+    """The options of a new report are written before its first rows, so no moment leaves rows without them."""
+    import napari_segreview.dataset.report as report
+
+    gt_dir, pred_dir = dataset
+    out = tmp_path / "report.csv"
+    real_write = report.write_report
+
+    def written_then_interrupted(*args, **kwargs):
+        real_write(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "write_report", written_then_interrupted)
+    assert main(["evaluate", str(gt_dir), str(pred_dir), "--out", str(out)]) == 130
+    monkeypatch.undo()
+    assert out.is_file() and recorded_options(out) is not None
+    assert main(["evaluate", str(gt_dir), str(pred_dir), "--out", str(out), "--resume"]) == 1  # a corrupt case
+    assert len(read_rows(out)) > 1

@@ -36,25 +36,31 @@ def test_a_stack_of_pages_is_not_a_picture(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "labels, stored",
+    "labels, binary, stored",
     [
-        (np.array([[0, 1], [1, 0]]), np.array([[0, 255], [255, 0]])),  # one class: the ISIC 0/255 convention
-        (np.array([[0, 1], [2, 3]]), np.array([[0, 1], [2, 3]])),  # several classes keep their values
+        (np.array([[0, 1], [1, 0]]), True, np.array([[0, 255], [255, 0]])),  # one class: the ISIC 0/255 convention
+        (np.array([[0, 1], [2, 3]]), False, np.array([[0, 1], [2, 3]])),  # several classes keep their values
+        # a multi-class model whose prediction holds only label 1 still writes 1, not 255
+        (np.array([[0, 1], [1, 0]]), False, np.array([[0, 1], [1, 0]])),
     ],
 )
-def test_label_pictures_store_one_class_as_255_and_several_as_values(tmp_path, labels, stored):
-    write_label_picture(tmp_path / "mask.png", labels)
+def test_label_pictures_store_one_class_as_255_and_several_as_values(tmp_path, labels, binary, stored):
+    write_label_picture(tmp_path / "mask.png", labels, binary=binary)
     written = imread(tmp_path / "mask.png")
     assert written.dtype == np.uint8
     np.testing.assert_array_equal(written, stored)
 
 
 @pytest.mark.parametrize(
-    "labels, message",
-    [(np.zeros((2, 3, 4), np.uint8), "a PNG holds 2D labels, not 3D"), (np.full((3, 3), 300), "labels up to 255")],
+    "labels, binary, message",
+    [
+        (np.zeros((2, 3, 4), np.uint8), False, "a PNG holds 2D labels, not 3D"),
+        (np.full((3, 3), 300), False, "labels up to 255"),
+        (np.full((3, 3), 2), True, "a binary mask holds labels 0 and 1, not 2"),
+    ],
 )
-def test_label_pictures_refuse_what_a_png_mask_cannot_hold_and_keep_the_old_file(tmp_path, labels, message):
+def test_label_pictures_refuse_what_a_png_mask_cannot_hold_and_keep_the_old_file(tmp_path, labels, binary, message):
     (tmp_path / "mask.png").write_bytes(b"keep me")
     with pytest.raises(ValueError, match=message):
-        write_label_picture(tmp_path / "mask.png", labels)
+        write_label_picture(tmp_path / "mask.png", labels, binary=binary)
     assert (tmp_path / "mask.png").read_bytes() == b"keep me"

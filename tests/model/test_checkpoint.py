@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from napari_segreview.model import CheckpointError, ModelConfig, load_model, predict, save_checkpoint
+from napari_segreview.model import CheckpointError, ModelConfig, ModelInputError, load_model, predict, save_checkpoint
 from napari_segreview.model.checkpoint import CHECKPOINT_FORMAT, ONNX_CONFIG_KEY, TORCHSCRIPT_CONFIG_FILE
 
 from .models import TINY, random_unet, save_random_checkpoint, smooth_image
@@ -232,7 +232,9 @@ def test_onnx_model_predicts_like_the_checkpoint(tmp_path):
     torch_result = predict(load_model(checkpoint), image, probabilities=True)
     np.testing.assert_allclose(onnx_result.probabilities, torch_result.probabilities, atol=1e-5)
     assert (onnx_result.labels == torch_result.labels).mean() > 0.999
-    assert onnx_result.device == "cpu (ONNX Runtime)"
+    assert onnx_result.device == "cpu (ONNX Runtime)" and onnx_result.precision == "as saved"
+    with pytest.raises(ModelInputError, match=r"^an ONNX model runs in the precision it was saved in; use precision"):
+        predict(model, image, precision="bfloat16")
 
 
 def test_onnx_graph_of_one_fixed_size_resizes_slices_to_it(tmp_path):

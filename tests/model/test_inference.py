@@ -259,11 +259,13 @@ def test_precision_the_device_cannot_run_is_one_sentence(model):
         predict(model, np.zeros((8, 8)), precision="double")
 
 
-def test_torchscript_models_keep_their_own_precision(tmp_path):
+def test_torchscript_models_are_lowered_by_autocast_too_but_keep_their_memory_layout(tmp_path):
     path, config = save_random_checkpoint(tmp_path / "tiny.pt", classes=2)
-    module = load_model(path).runner.module
-    traced = torch.jit.trace(module, torch.zeros(1, 1, 16, 16))
+    traced = torch.jit.trace(load_model(path).runner.module, torch.zeros(1, 1, 16, 16))
     scripted = LoadedModel.from_module(traced, config, name="traced")
-    assert predict(scripted, smooth_image((16, 16)), precision="float32").precision == "float32"
-    with pytest.raises(ModelInputError, match=r"^a TorchScript model runs in the precision it was saved in"):
-        predict(scripted, smooth_image((16, 16)), precision="bfloat16")
+    image = smooth_image((32, 24))
+    exact = predict(scripted, image, precision="float32", probabilities=True)
+    fast = predict(scripted, image, precision="bfloat16", probabilities=True)
+    assert (exact.precision, fast.precision) == ("float32", "bfloat16")
+    assert 0 < np.abs(fast.probabilities - exact.probabilities).max() < 0.1
+    assert not scripted.runner.channels_last

@@ -152,3 +152,48 @@ def test_an_unexpected_reader_failure_is_one_sentence_too(browser, qtbot, monkey
     assert layer_names(browser) == []
     (message,) = [str(n.message) for n in notification_manager.records[seen:]]
     assert message == "case_01.nii.gz could not be opened: case_01.nii.gz: RuntimeError: decoder crashed."
+
+
+def _hold_reads_of(monkeypatch, name: str) -> tuple[threading.Event, threading.Event]:
+    """Reads of file ``name`` wait until released; returns (started, release)."""
+    real_read = dataset_browser.read_case_file
+    started, release = threading.Event(), threading.Event()
+
+    def read(path):
+        if path.name == name:
+            started.set()
+            release.wait(TIMEOUT / 1000)
+        return real_read(path)
+
+    monkeypatch.setattr(dataset_browser, "read_case_file", read)
+    return started, release
+
+
+def _wait_for_finish(qtbot, worker, release: threading.Event) -> None:
+    finished = []
+    worker.finished.connect(lambda: finished.append(True))
+    release.set()
+    qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
+    qtbot.wait(200)  # any signal the worker queued has been delivered
+
+
+def test_a_case_still_loading_when_the_dock_closes_is_never_added(browser, qtbot, monkeypatch):
+    started, release = _hold_reads_of(monkeypatch, "case_00.nii.gz")
+    click(browser, "case_00.nii.gz")
+    worker = browser.load_worker
+    assert started.wait(TIMEOUT / 1000)
+    browser.viewer.window.remove_dock_widget(browser)  # what the dock's close button does
+    assert not browser.loading
+    _wait_for_finish(qtbot, worker, release)
+    assert layer_names(browser) == []
+
+
+def test_a_newer_click_that_cannot_open_its_case_still_stops_the_older_one(browser, qtbot, monkeypatch):
+    started, release = _hold_reads_of(monkeypatch, "case_00.nii.gz")
+    click(browser, "case_00.nii.gz")
+    worker = browser.load_worker
+    assert started.wait(TIMEOUT / 1000)
+    browser.folders["pred"].setText(browser.folders["pred"].text() + "_missing")
+    click(browser, "case_01.nii.gz")  # no prediction folder now: an error, and nothing loads
+    _wait_for_finish(qtbot, worker, release)
+    assert layer_names(browser) == [] and not browser.loading

@@ -223,3 +223,19 @@ def test_changing_the_threshold_redraws_the_plot_line(reviewed):
     dock.inputs.threshold.setValue(0.3)
     threshold_lines = [line for line in dock.plot.axes.get_lines() if line.get_linestyle() == "--"]
     assert threshold_lines and threshold_lines[0].get_ydata()[0] == pytest.approx(0.3)
+
+
+def test_a_closed_dock_stops_following_the_viewer_and_takes_its_plot_along(reviewed, qtbot):
+    viewer, dock, gt, pred = reviewed
+    plot_dock = dock.plot_box.parent()
+    shortcuts = {"Shift+W", "Shift+N", "Shift+B"}
+    assert shortcuts <= {str(key) for key in viewer.keymap} and plot_dock is not None
+    viewer.window.remove_dock_widget(dock)  # what the dock's close button does
+    assert not shortcuts & {str(key) for key in viewer.keymap}
+    assert dock.plot_box.parent() is None  # the per-slice plot's dock went with it
+    result = dock.result
+    viewer.layers["case_pred"].data_setitem(np.nonzero(gt == 1), 1)  # a paint stroke: no live update any more
+    qtbot.wait(2 * review_dock.LIVE_UPDATE_DELAY_MS)
+    assert dock.result is result and not dock.live_timer.isActive() and dock.worker is None
+    viewer.dims.ndisplay = 3  # the dock no longer reacts to the viewer
+    viewer.dims.set_current_step(0, 5)

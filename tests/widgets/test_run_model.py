@@ -169,3 +169,25 @@ def test_missing_choices_are_warnings(make_napari_viewer, notifications, checkpo
     dock.run()
     assert notifications["warning"] == ["Choose an image layer first.", "Choose a model file first."]
     assert not dock.busy
+
+
+def test_closing_the_dock_stops_the_run_and_adds_nothing(make_napari_viewer, qtbot, checkpoint, monkeypatch):
+    original, steps = run_model.run_inference, []
+
+    def slowed(*args, **kwargs):  # the engine, 20 ms per batch at least
+        for step in original(*args, **kwargs):
+            steps.append(step)
+            time.sleep(0.02)
+            yield step
+        return None
+
+    monkeypatch.setattr(run_model, "run_inference", slowed)
+    viewer = make_napari_viewer()
+    viewer.add_image(smooth_image((64, 24, 24)), name="long")
+    dock = _dock(viewer, checkpoint, batch_size=1)
+    dock.run_button.click()
+    qtbot.waitUntil(lambda: len(steps) >= 2, timeout=TIMEOUT)
+    viewer.window.remove_dock_widget(dock)  # what the dock's close button does
+    qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
+    assert [layer.name for layer in viewer.layers] == ["long"]
+    assert steps[-1].done < 32
