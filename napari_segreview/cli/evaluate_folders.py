@@ -45,6 +45,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--workers must be 1 or more, not {args.workers}.")
     if args.per_slice is not None:
         raise UsageError("--per-slice is for a pair of files; folder mode gives one row per case and label.")
+    if args.resume and args.force:
+        raise UsageError("--resume continues the report and --force replaces it; give one of them.")
     if args.out is None:
         if args.resume:
             raise UsageError("--resume needs --out, the report to continue.")

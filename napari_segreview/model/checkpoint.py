@@ -14,6 +14,7 @@ embedded JSON text (the TorchScript extra file ``segreview_config.json``, the ON
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -106,7 +107,15 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, config: Mod
         "config": config.to_dict(),
         "state_dict": state_dict,
     }
-    return write_atomically(path, lambda temporary: torch.save(payload, temporary), suffix=path.suffix)
+    return write_atomically(path, lambda temporary: temporary.write_bytes(torch_bytes(payload)), suffix=path.suffix)
+
+
+def torch_bytes(payload: Any) -> bytes:
+    """``torch.save`` of ``payload`` as bytes. Saved to a file, torch names the archive's inner folder after the
+    file, so the same weights written via two temporary names differed; saved to memory they do not."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
 
 
 def _config_from(data: Any, name: str) -> ModelConfig:

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 from ..io.files import write_atomically
 from ..metrics import volume_metrics
-from ..model.checkpoint import build_unet, save_checkpoint
+from ..model.checkpoint import build_unet, save_checkpoint, torch_bytes
 from ..model.config import ModelConfig
 from ..model.devices import resolve_device
 from ..model.losses import loss_for
@@ -203,7 +203,7 @@ def validate(
 
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:
-    write_atomically(path, lambda temporary: torch.save(state, temporary), suffix=".pt")
+    write_atomically(path, lambda temporary: temporary.write_bytes(torch_bytes(state)), suffix=".pt")
 
 
 def _load_state(path: Path, config: ModelConfig, split: dict[str, Any]) -> dict[str, Any]:

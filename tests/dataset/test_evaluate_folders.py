@@ -102,6 +102,7 @@ def test_a_case_failing_in_an_unexpected_way_is_a_row(tmp_path, monkeypatch):
         (["--resume"], "--resume needs --out"),
         (["--out", "{tmp}/r.txt"], "--out must end in .csv or .json"),
         (["--out", "{existing}"], "already exists; use --resume to continue it or --force"),
+        (["--out", "{existing}", "--resume", "--force"], "--resume continues the report and --force replaces it"),
         (["--out", "{garbage}", "--resume"], "cannot resume: garbage.json is not a segreview report"),
     ],
 )

@@ -43,6 +43,12 @@ def test_checkpoint_round_trip_keeps_config_and_predictions(tmp_path):
     np.testing.assert_array_equal(predict(model, image).labels, expected)
 
 
+def test_the_same_weights_give_the_same_bytes_whatever_the_file_name(tmp_path):
+    first, _ = save_random_checkpoint(tmp_path / "a.pt", seed=3)
+    second, _ = save_random_checkpoint(tmp_path / "another_name.pt", seed=3)
+    assert first.read_bytes() == second.read_bytes()
+
+
 @pytest.mark.parametrize("nested", [False, True], ids=["whole file", "inside a valid-looking checkpoint"])
 def test_checkpoint_whose_pickle_runs_code_is_refused_and_never_runs(tmp_path, nested):
     marker = tmp_path / "marker"
