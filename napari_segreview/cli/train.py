@@ -57,6 +57,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="PX",
         help="largest training patch side; bigger slices are randomly cropped (default: 256)",
     )
+    parser.add_argument(
+        "--input-size",
+        type=int,
+        nargs="+",
+        metavar="PX",
+        help="resize every slice to SIZE or ROWS COLS (a multiple of 2**depth) as it is read, and record it in the "
+        "model: inference then resizes to it and back, as the seed's ISIC pipeline does (default: slices keep "
+        "their size)",
+    )
     parser.add_argument("--patience", type=int, default=10, metavar="N", help="early stopping patience (0 = off)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     parser.add_argument("--class-names", metavar="NAMES", help="comma-separated names of labels 1, 2, ...")
@@ -67,6 +76,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--device", default="auto", metavar="DEVICE", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
     )
     parser.set_defaults(run=run)
+
+
+def _input_size(values: list[int] | None) -> tuple[int, int] | None:
+    if values is None:
+        return None
+    if len(values) > 2 or min(values) < 1:
+        raise UsageError(f"--input-size takes one or two positive numbers (SIZE or ROWS COLS), not {values}.")
+    return (values[0], values[-1])
 
 
 def _axis(text: str) -> int:
@@ -120,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             resume=args.resume,
             class_names=_class_names(args.class_names),
         )
-        data = load_training_data(args.data, labels=args.labels, axis=axis)
+        data = load_training_data(args.data, labels=args.labels, axis=axis, input_size=_input_size(args.input_size))
         steps = train(data, args.out, options)
         bar = None
         result = None

@@ -15,6 +15,10 @@ silently missing a case is worse than a run that does not start.
 
 Intensities are normalised as inference will normalise them (``ModelConfig.normalisation`` statistics over the
 whole image or volume, ``model/normalisation.py``), so the network trains on what it will be fed.
+
+With ``input_size`` every slice is resized as it is read (images bilinearly after clipping, exactly as the
+inference engine resizes for a fixed-size model; labels by nearest neighbour), so a folder of large photographs
+is held at the training size, not at its own: ISIC-sized images at 256 x 256 take ~0.8 MB each.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class TrainingData:
 
     label_count: labels including background (2 = binary: the model gets one sigmoid output channel)
     slice_axis:  display axis the volumes were cut along (0 for 2D images)
+    input_size:  the fixed slice size the model will take (recorded in its config), or None for any size
     """
 
     cases: list[Case]
@@ -75,6 +80,7 @@ class TrainingData:
     normalisation: dict[str, Any] = field(default_factory=lambda: {"kind": "zscore"})
     slice_axis: int = 0
     source: str = "2d"  # "2d" or "nifti"
+    input_size: tuple[int, int] | None = None  # (rows, cols) every slice was resized to, else None
 
     @property
     def network_classes(self) -> int:
@@ -130,17 +136,47 @@ def _mask_labels(data: np.ndarray, path: Path) -> np.ndarray:
 
 
 def _case(
-    name: str, images: np.ndarray, labels: np.ndarray, normalisation: Mapping[str, Any], channel_last: bool
+    name: str,
+    images: np.ndarray,
+    labels: np.ndarray,
+    normalisation: Mapping[str, Any],
+    channel_last: bool,
+    input_size: tuple[int, int] | None = None,
 ) -> Case:
-    """A case whose normalisation has the statistics the inference engine takes (same image, same kind).
-    ``images`` is (slices, channels, rows, cols); ``channel_last`` says how the statistics see the image."""
+    """A case whose normalisation has the statistics the inference engine takes (same image, same kind, before
+    any resizing). ``images`` is (slices, channels, rows, cols); ``channel_last`` says how the statistics see
+    the image; ``input_size`` resizes every slice (see the module docstring)."""
     source = np.moveaxis(images[0], 0, -1) if channel_last else images
     transform = intensity_transform(source, normalisation, channel_last=channel_last)
+    if input_size is not None:
+        images, labels = resized_slices(images, labels, input_size, transform.clip)
     return Case(name, images, labels, transform.offset, transform.scale, transform.clip)
 
 
-def load_folder_2d(pairs: Sequence[tuple[Path, Path]], normalisation: Mapping[str, Any] | None = None) -> TrainingData:
-    """2D images and masks; every image becomes a one-slice case."""
+def resized_slices(
+    images: np.ndarray, labels: np.ndarray, size: tuple[int, int], clip: tuple[float, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Slices at ``size``: images (clipped first, as inference clips before it resizes) by the inference
+    engine's bilinear resize, as float32; labels by nearest neighbour (pixel centres), as uint8."""
+    import torch
+    import torch.nn.functional as F
+
+    pixels = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+    if clip is not None:
+        pixels = pixels.clamp(*clip)
+    if tuple(pixels.shape[-2:]) != tuple(size):
+        pixels = F.interpolate(pixels, size=tuple(size), mode="bilinear", align_corners=False)
+    masks = torch.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8))[:, None].float()
+    masks = F.interpolate(masks, size=tuple(size), mode="nearest-exact")[:, 0]
+    return pixels.numpy(), masks.to(torch.uint8).numpy()
+
+
+def load_folder_2d(
+    pairs: Sequence[tuple[Path, Path]],
+    normalisation: Mapping[str, Any] | None = None,
+    input_size: tuple[int, int] | None = None,
+) -> TrainingData:
+    """2D images and masks; every image becomes a one-slice case (resized to ``input_size`` when given)."""
     normalisation = dict(normalisation or {"kind": "zscore"})
     cases, channels = [], None
     for image_path, mask_path in pairs:
@@ -159,14 +195,18 @@ def load_folder_2d(pairs: Sequence[tuple[Path, Path]], normalisation: Mapping[st
             raise TrainingDataError(f"{image_path.name} is {kind} while the images before it are not.")
         channels = image.shape[-1]
         images = np.ascontiguousarray(np.moveaxis(image, -1, 0)[None])
-        cases.append(_case(_stem(image_path), images, mask[None], normalisation, channel_last=True))
-    return _training_data(cases, channels or 1, normalisation, 0, "2d")
+        cases.append(_case(_stem(image_path), images, mask[None], normalisation, True, input_size))
+    return _training_data(cases, channels or 1, normalisation, 0, "2d", input_size)
 
 
 def load_nifti_pairs(
-    pairs: Sequence[tuple[Path, Path]], axis: int = 0, normalisation: Mapping[str, Any] | None = None
+    pairs: Sequence[tuple[Path, Path]],
+    axis: int = 0,
+    normalisation: Mapping[str, Any] | None = None,
+    input_size: tuple[int, int] | None = None,
 ) -> TrainingData:
-    """NIfTI image + label volumes, each cut into slices along display ``axis`` (0 axial, 1 coronal, 2 sagittal)."""
+    """NIfTI image + label volumes, each cut into slices along display ``axis`` (0 axial, 1 coronal, 2 sagittal),
+    resized to ``input_size`` when given."""
     normalisation = dict(normalisation or {"kind": "zscore"})
     cases = []
     for image_path, label_path in pairs:
@@ -184,17 +224,23 @@ def load_nifti_pairs(
             raise TrainingDataError(f"{label_path.name} does not hold whole-number labels 0 to 255.")
         images = np.ascontiguousarray(np.moveaxis(image.data, axis, 0)[:, None])
         slices = np.ascontiguousarray(np.moveaxis(label_data.astype(np.uint8), axis, 0))
-        cases.append(_case(stem(image_path), images, slices, normalisation, channel_last=False))
-    return _training_data(cases, 1, normalisation, axis, "nifti")
+        cases.append(_case(stem(image_path), images, slices, normalisation, False, input_size))
+    return _training_data(cases, 1, normalisation, axis, "nifti", input_size)
 
 
 def _training_data(
-    cases: list[Case], channels: int, normalisation: dict[str, Any], axis: int, source: str
+    cases: list[Case],
+    channels: int,
+    normalisation: dict[str, Any],
+    axis: int,
+    source: str,
+    input_size: tuple[int, int] | None,
 ) -> TrainingData:
     if not cases:
         raise TrainingDataError("the training data holds no image.")
     highest = max(int(case.labels.max()) for case in cases)
-    return TrainingData(cases, channels, max(2, highest + 1), normalisation, axis, source)
+    size = None if input_size is None else (int(input_size[0]), int(input_size[1]))
+    return TrainingData(cases, channels, max(2, highest + 1), normalisation, axis, source, size)
 
 
 def _nifti_folder_pairs(folder: Path) -> list[tuple[Path, Path]]:
@@ -216,16 +262,20 @@ def load_training_data(
     labels: str | os.PathLike | None = None,
     axis: int = 0,
     normalisation: Mapping[str, Any] | None = None,
+    input_size: tuple[int, int] | None = None,
 ) -> TrainingData:
     """Training data from ``data``: a folder with ``images/`` and ``masks/``, a folder of NIfTI ``NAME`` +
-    ``NAME_seg`` pairs, or one NIfTI image with its label volume ``labels``. Raises TrainingDataError."""
+    ``NAME_seg`` pairs, or one NIfTI image with its label volume ``labels``; every slice resized to
+    ``input_size`` (rows, cols) when given. Raises TrainingDataError."""
+    if input_size is not None and (len(input_size) != 2 or min(input_size) < 1):
+        raise TrainingDataError(f"the input size must be two positive whole numbers, not {tuple(input_size)}.")
     data = Path(data)
     if not data.exists():
         raise TrainingDataError(f"{data} does not exist.")
     if labels is not None:
         if not (data.is_file() and is_nifti_path(data) and is_nifti_path(labels)):
             raise TrainingDataError("--labels pairs one NIfTI image file with one NIfTI label file.")
-        return load_nifti_pairs([(data, Path(labels))], axis, normalisation)
+        return load_nifti_pairs([(data, Path(labels))], axis, normalisation, input_size)
     if data.is_file():
         raise TrainingDataError(f"{data.name} is a file; give its label volume too, or a folder of training data.")
     if (data / "images").is_dir() and (data / "masks").is_dir():
@@ -235,13 +285,13 @@ def load_training_data(
             raise TrainingDataError(f"{data / 'images'} holds no image (PNG, JPEG, TIFF, BMP or NIfTI).")
         pairs = pair_by_stem(images, masks)
         if all(is_nifti_path(image) for image, _ in pairs):
-            return load_nifti_pairs(pairs, axis, normalisation)
+            return load_nifti_pairs(pairs, axis, normalisation, input_size)
         if any(is_nifti_path(image) for image, _ in pairs):
             raise TrainingDataError(f"{data / 'images'} mixes NIfTI volumes with 2D images; use one kind.")
-        return load_folder_2d(pairs, normalisation)
+        return load_folder_2d(pairs, normalisation, input_size)
     pairs = _nifti_folder_pairs(data)
     if not pairs:
         raise TrainingDataError(
             f"{data} holds neither images/ and masks/ folders nor NIfTI pairs NAME.nii.gz + NAME_seg.nii.gz."
         )
-    return load_nifti_pairs(pairs, axis, normalisation)
+    return load_nifti_pairs(pairs, axis, normalisation, input_size)

@@ -244,11 +244,18 @@ def train(
         normalisation=data.normalisation,
         class_names=options.class_names,
         slice_axis=data.slice_axis,
+        input_size=data.input_size,
     )
+    if data.input_size is not None and any(n % config.size_multiple for n in data.input_size):
+        rows, cols = data.input_size
+        raise TrainingError(
+            f"the input size {rows} x {cols} must be a multiple of {config.size_multiple} (2 ** depth) on each side."
+        )
     split = split_cases(data.cases, options.val_fraction, options.seed)
     if not split.samples:
         raise TrainingError("no slice is left for training.")
-    shape = patch_shape(split.train_cases, config.size_multiple, options.largest_patch)
+    # a fixed-size model trains on whole slices of that size: the inference engine feeds it nothing else
+    shape = data.input_size or patch_shape(split.train_cases, config.size_multiple, options.largest_patch)
 
     torch.manual_seed(options.seed)
     generator = torch.Generator().manual_seed(options.seed)

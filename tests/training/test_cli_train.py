@@ -43,9 +43,29 @@ def test_train_on_a_nifti_pair_with_labels_and_resume(tmp_path, capsys):
     assert "epoch 3/3" in err and "epoch 1/" not in err
 
 
+def test_train_with_an_input_size_records_it_and_inference_returns_the_image_size(tmp_path):
+    from napari_segreview.model import predict
+    from tests.model.models import smooth_image
+
+    data = png_folder(tmp_path / "data")
+    out = tmp_path / "fixed.pt"
+    assert cli.main(["train", str(data), "--out", str(out), "--input-size", "16", "12", *TINY]) == 0
+    model = load_model(out)
+    assert model.config.input_size == (16, 12)
+    assert predict(model, smooth_image((37, 29))).labels.shape == (37, 29)
+
+
 @pytest.mark.parametrize(
     ("make_argv", "expected"),
     [
+        (
+            lambda d: ["train", str(d / "data"), "--out", str(d / "m.pt"), "--input-size", "1", "2", "3"],
+            "--input-size takes one or two positive numbers",
+        ),
+        (
+            lambda d: ["train", str(d / "data"), "--out", str(d / "m.pt"), "--input-size", "18", *TINY],
+            "the input size 18 x 18 must be a multiple of 4 (2 ** depth) on each side.",
+        ),
         (lambda d: ["train", str(d / "missing"), "--out", str(d / "m.pt")], "missing does not exist"),
         (lambda d: ["train", str(d / "data"), "--out", str(d / "m.txt")], "--out must end in .pt"),
         (lambda d: ["train", str(d / "data"), "--out", str(d / "m.pt"), "--axis", "up"], "--axis takes"),

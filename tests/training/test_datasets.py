@@ -78,3 +78,33 @@ def test_volumes_are_normalised_as_the_inference_engine_normalises_them(tmp_path
     transform = intensity_transform(volume, {"kind": "zscore"})
     expected = (volume.astype(np.float32) - transform.offset) * transform.scale
     np.testing.assert_allclose(np.moveaxis(case.normalised(slice(None))[:, 0], 0, 1), expected, atol=1e-5)
+
+
+def test_input_size_resizes_each_slice_as_inference_resizes_a_fixed_size_model(tmp_path):
+    """Images: clipped, then the engine's own bilinear resize (so training sees what inference feeds); labels:
+    nearest neighbour; normalisation statistics from the image at its own size, as inference takes them."""
+    import torch
+
+    from napari_segreview.model.slice_batch import _resized
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (40, 30, 3)).astype(np.uint8)
+    mask = np.zeros((40, 30), np.uint8)
+    mask[10:30, 5:20] = 255
+    imsave(tmp_path / "images" / "lesion.png", image, check_contrast=False)
+    imsave(tmp_path / "masks" / "lesion_segmentation.png", mask, check_contrast=False)
+    normalisation = {"kind": "zscore", "clip": [20, 230]}
+    whole = load_training_data(tmp_path, normalisation=normalisation)
+    small = load_training_data(tmp_path, normalisation=normalisation, input_size=(16, 12))
+    assert small.input_size == (16, 12) and whole.input_size is None
+    case, original = small.cases[0], whole.cases[0]
+    assert case.images.shape == (1, 3, 16, 12) and case.labels.shape == (1, 16, 12)
+    np.testing.assert_array_equal(case.offset, original.offset)  # statistics of the full-size image
+    np.testing.assert_array_equal(case.scale, original.scale)
+    expected = _resized(torch.from_numpy(original.normalised(slice(0, 1))), (16, 12)).numpy()
+    np.testing.assert_allclose(case.normalised(slice(0, 1)), expected, atol=1e-5)
+    # nearest neighbour at pixel centres: row r of 16 samples source row floor((r + 0.5) * 40 / 16)
+    rows, cols = (np.arange(16) + 0.5) * 40 / 16, (np.arange(12) + 0.5) * 30 / 12
+    np.testing.assert_array_equal(case.labels[0], (mask[np.ix_(rows.astype(int), cols.astype(int))] == 255))
