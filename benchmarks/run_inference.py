@@ -51,6 +51,15 @@ from napari_segreview.plugin.sample_data import sample_path
 CLASSES = 3
 
 
+def normalised(images: np.ndarray, transform, dtype=np.float32) -> np.ndarray:
+    """Grey intensities normalised as the engine normalises them: clipped (when the config clips), then the
+    volume's offset and scale."""
+    data = images.astype(dtype)
+    if transform.clip is not None:
+        data = np.clip(data, *transform.clip)
+    return (data - transform.offset[0]) * transform.scale[0]
+
+
 def seed_loop(
     net: nn.Module, volume: np.ndarray, config: ModelConfig, device: torch.device, timing: dict | None = None
 ) -> np.ndarray:
@@ -58,11 +67,10 @@ def seed_loop(
     ``timing["network"]`` accumulates the seconds spent in the network itself."""
     net.eval().to(device)
     transform = intensity_transform(volume, config.normalisation)
-    offset, scale = float(transform.offset[0]), float(transform.scale[0])
     multiple = config.size_multiple
     labels = np.zeros(volume.shape, dtype=np.uint8)
     for index in range(volume.shape[0]):
-        image = (volume[index].astype(np.float32) - offset) * scale
+        image = normalised(volume[index], transform)
         rows, cols = image.shape
         tensor = torch.from_numpy(image).unsqueeze(0).unsqueeze(0).to(device)
         tensor = F.pad(tensor, (0, -cols % multiple, 0, -rows % multiple), mode="replicate")
@@ -88,14 +96,10 @@ def float64_referee(
     net = build_unet(config).double().eval()
     net.load_state_dict(state)
     transform = intensity_transform(volume, config.normalisation)
-    offset, scale = float(transform.offset[0]), float(transform.scale[0])
     naive_wrong = ours_wrong = 0
     gaps, typical = [], []
     for index in slices:
-        image = volume[index].astype(np.float64)
-        if transform.clip is not None:
-            image = np.clip(image, *transform.clip)
-        image = (image - offset) * scale
+        image = normalised(volume[index], transform, np.float64)
         rows, cols = image.shape
         tensor = F.pad(torch.from_numpy(image)[None, None], (0, -cols % 16, 0, -rows % 16), mode="replicate")
         with torch.no_grad():
@@ -126,7 +130,7 @@ def calibrated_random_unet(config: ModelConfig, volume: np.ndarray, seed: int = 
             module.momentum = None  # cumulative average over the calibration pass
     transform = intensity_transform(volume, config.normalisation)
     picks = volume[np.linspace(volume.shape[0] // 4, 3 * volume.shape[0] // 4, 4).astype(int)]
-    batch = torch.from_numpy((picks.astype(np.float32) - transform.offset[0]) * transform.scale[0])[:, None]
+    batch = torch.from_numpy(normalised(picks, transform))[:, None]
     batch = F.pad(batch, (0, -batch.shape[-1] % 16, 0, -batch.shape[-2] % 16), mode="replicate")
     net.train()
     with torch.no_grad():

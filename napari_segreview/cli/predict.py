@@ -14,6 +14,7 @@ from ..io.masks import SLICE_AXIS_NAMES
 from ..io.nifti import is_nifti_path
 from ..io.reports import format_table
 from ..model.demo import DEMO_MODEL, demo_model_path
+from ..model.precision import PRECISION_CHOICES
 from .errors import UsageError
 from .progress_bar import TextProgressBar
 
@@ -56,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--precision",
         default="auto",
-        choices=("auto", "float32", "bfloat16", "float16"),
+        choices=PRECISION_CHOICES,
         help="network arithmetic: auto (float16 on CUDA, float32 elsewhere), float32, bfloat16 (faster on CPUs with "
         "AVX512-BF16 or AMX, 1.5-2.1x here; labels may change where classes are close), float16 (GPU only)",
     )

@@ -74,16 +74,20 @@ def write_rows(path: str | os.PathLike, rows: Sequence[dict], options: MetricOpt
     sidecar = options_path(path)
     unchanged = record is not None and sidecar.is_file() and _read_sidecar(sidecar) == record
     text = None if record is None else json.dumps(record, indent=1) + "\n"
+
+    def write_sidecar() -> None:
+        write_atomically(sidecar, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
     if text is not None and not unchanged and not path.exists():
         # a new report: its options first, so that an interruption right after its first rows leaves a report
         # that can be resumed (a sidecar without a report describes no rows)
-        write_atomically(sidecar, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+        write_sidecar()
         unchanged = True
     if not unchanged:
         sidecar.unlink(missing_ok=True)
     write_report(path, rows, summary)
     if text is not None and not unchanged:
-        write_atomically(sidecar, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+        write_sidecar()
     return path
 
 

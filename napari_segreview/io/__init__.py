@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from .dicom import read_dicom_series
 from .errors import ImageReadError, ObliqueAffineWarning
 from .image_files import PICTURE_SUFFIXES, is_picture_path, read_picture_volume, write_label_picture
 from .nifti import geometry_from_scale_translate, is_nifti_path, read_nifti, write_nifti_labels
@@ -20,8 +21,10 @@ def is_readable_path(path: str | os.PathLike) -> bool:
 
 
 def read_volume(path: str | os.PathLike) -> Volume:
-    """Read a NIfTI, ``.npy`` or 2D picture file (PNG, JPEG, TIFF, BMP); raises ImageReadError with one sentence
-    when it cannot."""
+    """Read a NIfTI, ``.npy`` or 2D picture file (PNG, JPEG, TIFF, BMP), or a folder of DICOM slices (needs
+    pydicom); raises ImageReadError with one sentence when it cannot."""
+    if os.path.isdir(path):
+        return read_dicom_series(path)
     if is_nifti_path(path):
         return read_nifti(path)
     if str(path).lower().endswith(".npy"):

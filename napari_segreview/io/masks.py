@@ -15,8 +15,7 @@ from .numpy_files import read_npy
 from .orientation import DISPLAY_AXIS_NAMES, display_affine
 from .volume import Volume
 
-IMAGE_SUFFIXES = PICTURE_SUFFIXES
-MASK_SUFFIXES = (".nii", ".nii.gz", ".npy", *IMAGE_SUFFIXES)
+MASK_SUFFIXES = (".nii", ".nii.gz", ".npy", *PICTURE_SUFFIXES)
 # How to name the axes of a NIfTI pair in per-slice output (display order, see io.orientation).
 SLICE_AXIS_NAMES = {"axial": 0, "coronal": 1, "sagittal": 2}
 
@@ -53,7 +52,7 @@ def _read(path: Path) -> tuple[np.ndarray, Volume | None]:
         return volume.data, volume
     if name.endswith(".npy"):
         return read_npy(path).data, None
-    if name.endswith(IMAGE_SUFFIXES):
+    if name.endswith(PICTURE_SUFFIXES):
         return read_image_mask(path), None
     raise ImageReadError(f"{path.name} is not a mask file this tool reads ({', '.join(MASK_SUFFIXES)}).")
 
@@ -83,7 +82,7 @@ def load_mask_pair(gt_path: str | os.PathLike, pred_path: str | os.PathLike, spa
         )
     # image masks stored as 0/255 mean one class: converted for both files together, so that a pair whose
     # other file holds more classes keeps its values comparable
-    if gt_path.name.lower().endswith(IMAGE_SUFFIXES) and _binary_255(gt) and _binary_255(pred):
+    if gt_path.name.lower().endswith(PICTURE_SUFFIXES) and _binary_255(gt) and _binary_255(pred):
         gt, pred = (gt == 255).astype(np.uint8), (pred == 255).astype(np.uint8)
     if gt.shape != pred.shape:
         raise ImageReadError(

@@ -1,5 +1,5 @@
-"""Choosing where inference runs (CUDA, then Apple's MPS, then the CPU) and in which precision (float16 autocast
-on CUDA unless asked otherwise, float32 elsewhere).
+"""Choosing where inference runs (CUDA, then Apple's MPS, then the CPU), and autocast to the precision chosen by
+``precision.resolve_precision``.
 
 Only the CPU path is exercised by this project's tests (its machines have no GPU); the CUDA and MPS branches
 use PyTorch's documented availability checks.
@@ -69,33 +69,12 @@ def default_batch_size(device: torch.device) -> int:
     return 2 if device.type == "cpu" else 8
 
 
-PRECISION_CHOICES = ("auto", "float32", "bfloat16", "float16")
 _AUTOCAST_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-def resolve_precision(name: str, device: torch.device) -> str:
-    """The arithmetic a run uses: ``float32``, ``bfloat16`` or ``float16`` (the last two as autocast: convolutions
-    in that type, reductions and the output in float32).
-
-    ``auto`` is float16 on CUDA (the SPEC's AMP) and float32 elsewhere: on a CPU with AVX512-BF16, bfloat16 ran
-    2.1x as fast as float32 at width 64 and 1.5x for the small demo model, but moved labels wherever two classes
-    are close (2,872 voxels of the trained demo model on the MNI volume; ``benchmarks/run_inference.py``), so it
-    is only used when asked for. float16 needs a GPU. Raises DeviceError with one sentence for a precision the
-    device cannot run.
-    """
-    text = str(name).strip().lower()
-    if text not in PRECISION_CHOICES:
-        raise DeviceError(f"{name!r} is not a precision; use one of {', '.join(PRECISION_CHOICES)}.")
-    if text == "auto":
-        return "float16" if device.type == "cuda" else "float32"
-    if text == "float16" and device.type == "cpu":
-        raise DeviceError("float16 needs a CUDA or MPS device; on the CPU use bfloat16 or float32.")
-    return text
 
 
 @contextlib.contextmanager
 def autocast_for(device: torch.device, precision: str) -> Iterator[None]:
-    """Autocast to ``precision`` (from :func:`resolve_precision`) on ``device``; nothing for float32."""
+    """Autocast to ``precision`` (from ``precision.resolve_precision``) on ``device``; nothing for float32."""
     if precision == "float32":
         yield
         return

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .devices import default_batch_size, is_out_of_memory, release_cached_memory, resolve_device, resolve_precision
+from .devices import default_batch_size, is_out_of_memory, release_cached_memory, resolve_device
 from .errors import InferenceCancelled, InferenceError, ModelInputError
 from .normalisation import intensity_transform
+from .precision import resolve_precision
 from .runners import LoadedModel
 from .slice_batch import Augmentation, batch_probabilities, slices_to_tensor, to_labels
 
@@ -147,7 +148,7 @@ def run_inference(
         CPU, 8 on a GPU (see ``devices.default_batch_size``).
     precision: "auto" (float16 autocast on CUDA, float32 elsewhere), "float32" (labels as the plain float32 network
         gives them, up to rounding of near-ties), "bfloat16" (1.5-2.1x faster on CPUs with AVX512-BF16 or AMX, but
-        labels move where classes are close) or "float16" (GPU only); see ``devices.resolve_precision``. ONNX
+        labels move where classes are close) or "float16" (GPU only); see ``precision.resolve_precision``. ONNX
         models run in the precision they were exported in: "auto" and "float32" only.
     flip_tta / scales: test-time augmentation, e.g. ``scales=(0.75, 1.0, 1.25)``; each multiplies the time.
     probabilities: also return the (classes, ...) float32 probabilities.

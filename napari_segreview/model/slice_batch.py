@@ -60,7 +60,7 @@ def slices_to_tensor(
 
 def _run(runner: ModelRunner, batch: torch.Tensor, precision: str) -> torch.Tensor:
     """Float32 logits of a batch whose rows and columns the network accepts, in the usual (batch, classes,
-    rows, cols) memory layout; the network runs in ``precision`` (see ``devices.resolve_precision``)."""
+    rows, cols) memory layout; the network runs in ``precision`` (see ``precision.resolve_precision``)."""
     if runner.channels_last:
         batch = batch.contiguous(memory_format=torch.channels_last)
     with autocast_for(runner.device, precision) if runner.uses_torch_autocast else contextlib.nullcontext():

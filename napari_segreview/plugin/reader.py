@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from ..io import is_readable_path, read_volume
-from ..io.dicom import looks_like_dicom_folder, pydicom_available, read_dicom_series
+from ..io.dicom import looks_like_dicom_folder, pydicom_available
 from .layers import LayerDataTuple, volume_to_layer
 
 PathOrPaths = str | os.PathLike | Sequence[str | os.PathLike]
@@ -42,4 +42,4 @@ def get_reader(path: PathOrPaths) -> Callable[[PathOrPaths], list[LayerDataTuple
 
 def read_layers(path: PathOrPaths) -> list[LayerDataTuple]:
     """One layer per file or DICOM folder, in the order given."""
-    return [volume_to_layer(read_dicom_series(p) if os.path.isdir(p) else read_volume(p)) for p in _as_list(path)]
+    return [volume_to_layer(read_volume(p)) for p in _as_list(path)]

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from ..io import ImageReadError, read_nifti
-from ..io.image_files import read_picture
-from ..io.masks import IMAGE_SUFFIXES, read_image_mask
+from ..io.image_files import PICTURE_SUFFIXES, read_picture
+from ..io.masks import read_image_mask
 from ..io.nifti import is_nifti_path, stem
 from ..model.normalisation import intensity_transform
 from .errors import TrainingDataError
@@ -279,8 +279,8 @@ def load_training_data(
     if data.is_file():
         raise TrainingDataError(f"{data.name} is a file; give its label volume too, or a folder of training data.")
     if (data / "images").is_dir() and (data / "masks").is_dir():
-        images = [p for p in _files(data / "images") if is_nifti_path(p) or p.suffix.lower() in IMAGE_SUFFIXES]
-        masks = [p for p in _files(data / "masks") if is_nifti_path(p) or p.suffix.lower() in IMAGE_SUFFIXES]
+        images = [p for p in _files(data / "images") if is_nifti_path(p) or p.suffix.lower() in PICTURE_SUFFIXES]
+        masks = [p for p in _files(data / "masks") if is_nifti_path(p) or p.suffix.lower() in PICTURE_SUFFIXES]
         if not images:
             raise TrainingDataError(f"{data / 'images'} holds no image (PNG, JPEG, TIFF, BMP or NIfTI).")
         pairs = pair_by_stem(images, masks)

@@ -34,6 +34,7 @@ from qtpy.QtWidgets import (
 from ..model import MODEL_SUFFIXES, InferenceError, load_model, run_inference
 from ..model.demo import demo_model_path
 from ..model.devices import available_devices
+from ..model.precision import PRECISION_CHOICES
 from ..model.slice_batch import SEED_SCALES
 from ..plugin.layers import CLASS_NAMES_KEY, GEOMETRY_KEY
 from .dock_removal import call_when_removed
@@ -42,13 +43,12 @@ from .review_layers import geometry_of
 logger = logging.getLogger(__name__)
 MODEL_FILE_FILTER = f"Models ({' '.join('*' + suffix for suffix in MODEL_SUFFIXES)});;All files (*)"
 # anatomical plane of a NIfTI display axis (see io.orientation), for the axis chooser
-# (value, shown text); "auto" is float16 autocast on CUDA and float32 elsewhere (model/devices.py)
-PRECISION_ITEMS = (
-    ("auto", "auto (float16 on CUDA, else float32)"),
-    ("float32", "float32"),
-    ("bfloat16", "bfloat16 (faster, may change labels)"),
-    ("float16", "float16 (GPU only)"),
-)
+# how each choice of model/precision.py is shown; "auto" is float16 autocast on CUDA and float32 elsewhere
+PRECISION_TEXTS = {
+    "auto": "auto (float16 on CUDA, else float32)",
+    "bfloat16": "bfloat16 (faster, may change labels)",
+    "float16": "float16 (GPU only)",
+}
 PLANE_OF_AXIS = {"inferior": "axial", "posterior": "coronal", "left": "sagittal"}
 
 
@@ -115,8 +115,8 @@ class RunModelDock(QWidget):
         for name in devices:
             self.device.addItem(name, name)
         self.precision = QComboBox()
-        for name, text in PRECISION_ITEMS:
-            self.precision.addItem(text, name)
+        for name in PRECISION_CHOICES:
+            self.precision.addItem(PRECISION_TEXTS.get(name, name), name)
         self.precision.setToolTip(
             "network arithmetic: float32 keeps the labels the model gives; bfloat16 is faster on CPUs with AVX512-BF16 "
             "or AMX (1.5-2.1x) but may change labels where classes are close; float16 runs on GPUs only"

@@ -19,7 +19,8 @@ from napari_segreview.model import (
     predict,
     run_inference,
 )
-from napari_segreview.model.devices import available_devices, resolve_device, resolve_precision
+from napari_segreview.model.devices import available_devices, resolve_device
+from napari_segreview.model.precision import resolve_precision
 from napari_segreview.model.slice_batch import SEED_SCALES
 from tests.generators import drain
 

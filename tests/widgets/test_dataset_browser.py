@@ -86,16 +86,33 @@ def test_the_click_returns_while_the_files_are_read(browser, qtbot, monkeypatch)
     assert layer_names(browser) == ["case_02 gt", "case_02 pred"]
 
 
-@pytest.mark.parametrize("stops_when_told", [True, False], ids=["older-worker-quits", "older-worker-finishes"])
-def test_a_newer_click_wins_and_the_older_case_is_never_shown(browser, qtbot, monkeypatch, stops_when_told):
-    real_read, real_worker = dataset_browser.read_case_file, dataset_browser.case_worker
-    older_started, release_older = threading.Event(), threading.Event()
+def _hold_reads_of(monkeypatch, name: str) -> tuple[threading.Event, threading.Event]:
+    """Reads of file ``name`` wait until released; returns (started, release)."""
+    real_read = dataset_browser.read_case_file
+    started, release = threading.Event(), threading.Event()
 
     def read(path):
-        if path.name == "case_00.nii.gz":
-            older_started.set()
-            release_older.wait(TIMEOUT / 1000)
+        if path.name == name:
+            started.set()
+            release.wait(TIMEOUT / 1000)
         return real_read(path)
+
+    monkeypatch.setattr(dataset_browser, "read_case_file", read)
+    return started, release
+
+
+def _wait_for_finish(qtbot, worker, release: threading.Event) -> None:
+    finished = []
+    worker.finished.connect(lambda: finished.append(True))
+    release.set()
+    qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
+    qtbot.wait(200)  # any signal the worker queued has been delivered
+
+
+@pytest.mark.parametrize("stops_when_told", [True, False], ids=["older-worker-quits", "older-worker-finishes"])
+def test_a_newer_click_wins_and_the_older_case_is_never_shown(browser, qtbot, monkeypatch, stops_when_told):
+    real_worker = dataset_browser.case_worker
+    older_started, release_older = _hold_reads_of(monkeypatch, "case_00.nii.gz")
 
     def worker(files):
         created = real_worker(files)
@@ -103,21 +120,16 @@ def test_a_newer_click_wins_and_the_older_case_is_never_shown(browser, qtbot, mo
             created.quit = lambda: None
         return created
 
-    monkeypatch.setattr(dataset_browser, "read_case_file", read)
     monkeypatch.setattr(dataset_browser, "case_worker", worker)
     click(browser, "case_00.nii.gz")
     older = browser.load_worker
-    older_finished = []
-    older.finished.connect(lambda: older_finished.append(True))
     assert older_started.wait(TIMEOUT / 1000)
 
     click(browser, "case_01.nii.gz")
     qtbot.waitUntil(lambda: not browser.loading, timeout=TIMEOUT)
     assert layer_names(browser) == ["case_01 gt", "case_01 pred"]
 
-    release_older.set()
-    qtbot.waitUntil(lambda: bool(older_finished), timeout=TIMEOUT)
-    qtbot.wait(200)  # any signal the older worker queued has been delivered
+    _wait_for_finish(qtbot, older, release_older)
     assert layer_names(browser) == ["case_01 gt", "case_01 pred"]
     assert browser.status.text() == "case_01.nii.gz opened."
 
@@ -152,29 +164,6 @@ def test_an_unexpected_reader_failure_is_one_sentence_too(browser, qtbot, monkey
     assert layer_names(browser) == []
     (message,) = [str(n.message) for n in notification_manager.records[seen:]]
     assert message == "case_01.nii.gz could not be opened: case_01.nii.gz: RuntimeError: decoder crashed."
-
-
-def _hold_reads_of(monkeypatch, name: str) -> tuple[threading.Event, threading.Event]:
-    """Reads of file ``name`` wait until released; returns (started, release)."""
-    real_read = dataset_browser.read_case_file
-    started, release = threading.Event(), threading.Event()
-
-    def read(path):
-        if path.name == name:
-            started.set()
-            release.wait(TIMEOUT / 1000)
-        return real_read(path)
-
-    monkeypatch.setattr(dataset_browser, "read_case_file", read)
-    return started, release
-
-
-def _wait_for_finish(qtbot, worker, release: threading.Event) -> None:
-    finished = []
-    worker.finished.connect(lambda: finished.append(True))
-    release.set()
-    qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
-    qtbot.wait(200)  # any signal the worker queued has been delivered
 
 
 def test_a_case_still_loading_when_the_dock_closes_is_never_added(browser, qtbot, monkeypatch):

@@ -85,10 +85,12 @@ def test_rgb_image_gives_a_2d_labels_layer(make_napari_viewer, qtbot, tmp_path):
     np.testing.assert_array_equal(labels.data, predict(load_model(path), rgb, rgb=True, precision="bfloat16").labels)
 
 
-def test_cancel_stops_the_run_and_adds_nothing(make_napari_viewer, qtbot, checkpoint, notifications, monkeypatch):
+def _long_run(make_napari_viewer, qtbot, checkpoint, monkeypatch) -> tuple:
+    """A dock running the model on a 64-slice image, one slice per batch and 20 ms per batch at least, past
+    its first batch; returns (viewer, dock, the progress steps so far)."""
     original, steps = run_model.run_inference, []
 
-    def recording(*args, **kwargs):  # the engine, keeping the progress it yields, 20 ms per batch at least
+    def recording(*args, **kwargs):  # the engine, keeping the progress it yields
         generator = original(*args, **kwargs)
         while True:
             try:
@@ -104,7 +106,12 @@ def test_cancel_stops_the_run_and_adds_nothing(make_napari_viewer, qtbot, checkp
     viewer.add_image(smooth_image((64, 24, 24)), name="long")
     dock = _dock(viewer, checkpoint, batch_size=1)
     dock.run_button.click()
-    qtbot.waitUntil(lambda: len(steps) >= 2, timeout=TIMEOUT)  # running, past its first batch
+    qtbot.waitUntil(lambda: len(steps) >= 2, timeout=TIMEOUT)
+    return viewer, dock, steps
+
+
+def test_cancel_stops_the_run_and_adds_nothing(make_napari_viewer, qtbot, checkpoint, notifications, monkeypatch):
+    viewer, dock, steps = _long_run(make_napari_viewer, qtbot, checkpoint, monkeypatch)
     dock.cancel_button.click()
     qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
     assert len(viewer.layers) == 1
@@ -172,21 +179,7 @@ def test_missing_choices_are_warnings(make_napari_viewer, notifications, checkpo
 
 
 def test_closing_the_dock_stops_the_run_and_adds_nothing(make_napari_viewer, qtbot, checkpoint, monkeypatch):
-    original, steps = run_model.run_inference, []
-
-    def slowed(*args, **kwargs):  # the engine, 20 ms per batch at least
-        for step in original(*args, **kwargs):
-            steps.append(step)
-            time.sleep(0.02)
-            yield step
-        return None
-
-    monkeypatch.setattr(run_model, "run_inference", slowed)
-    viewer = make_napari_viewer()
-    viewer.add_image(smooth_image((64, 24, 24)), name="long")
-    dock = _dock(viewer, checkpoint, batch_size=1)
-    dock.run_button.click()
-    qtbot.waitUntil(lambda: len(steps) >= 2, timeout=TIMEOUT)
+    viewer, dock, steps = _long_run(make_napari_viewer, qtbot, checkpoint, monkeypatch)
     viewer.window.remove_dock_widget(dock)  # what the dock's close button does
     qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
     assert [layer.name for layer in viewer.layers] == ["long"]
