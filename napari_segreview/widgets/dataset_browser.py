@@ -44,6 +44,7 @@ from ..io.nifti import first_line
 from ..plugin.layers import LayerDataTuple
 from ..plugin.reader import read_layers
 from .dock_removal import call_when_removed
+from .dock_tabs import tabify_when_docked
 
 COLUMNS = ("case", "worst label", "dice", "mean dice", "status")
 ROLES = ("image", "gt", "pred")
@@ -143,6 +144,8 @@ def _comparable(key: tuple) -> tuple:
 
 
 class DatasetBrowser(QWidget):
+    segreview_dock = True  # tabbed with the plugin's other docks (dock_tabs)
+
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
@@ -188,6 +191,7 @@ class DatasetBrowser(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.table)
         call_when_removed(self, self.stop)
+        tabify_when_docked(self)
 
     def stop(self) -> None:
         """The dock was closed: no case is added any more; an evaluation stops after its current case (the
@@ -380,7 +384,9 @@ class DatasetBrowser(QWidget):
 
         docks = self.window().findChildren(ReviewDock) if self.window() is not self else []
         for dock in docks:
+            for role in ("gt", "pred"):
+                layer = next((la for la in dock.session.layers if la.name == f"{name} {role}"), None)
+                if role in files and layer is not None:
+                    dock.session.choose(role, layer)
             dock.inputs.refresh()
-            for role in ROLES:
-                if role in files:
-                    getattr(dock.inputs, role).setCurrentText(f"{name} {role}")
+            dock.render_state()

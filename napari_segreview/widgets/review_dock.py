@@ -16,9 +16,11 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,10 +32,20 @@ from ..review.compute import ReviewResult, ReviewSettings, changed_slices, run_r
 from ..review.heatmaps import contour_distance_image, default_limit
 from ..review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
+from ..review.session import MODEL_RESULT_KEY, ReviewSession, underlying
 from ..review.surface import SurfaceMesh, prediction_surface
 from .dock_removal import call_when_removed
-from .review_inputs import ReviewInputs
-from .review_layers import find_layer, set_limits, show_colorbar, show_heatmap, show_overlay, show_surface
+from .dock_tabs import tabify_when_docked
+from .review_inputs import ReviewInputs, is_label_like
+from .review_layers import (
+    ROLES,
+    find_layer,
+    set_limits,
+    show_colorbar,
+    show_heatmap,
+    show_overlay,
+    show_surface,
+)
 from .slice_follower import SliceFollower
 from .slice_plot import SlicePlot
 from .slice_table import SliceFilterProxy, SliceTableModel, format_value
@@ -45,6 +57,12 @@ LIVE_UPDATE_DELAY_MS = 600
 STEP_PAUSE_MS = 20
 SHORT_OVERLAY_NAMES = {1: "TP", 2: "FP", 3: "FN", 4: "wrong class"}
 SHORTCUTS = {"Shift-W": "worst", "Shift-N": "next", "Shift-B": "previous"}
+# the events that change what a reviewed layer holds or where it lies: any of them makes the result stale
+CHANGE_EVENTS = ("data", "paint", "scale", "translate", "rotate", "shear", "affine")
+# napari's undo and redo write into the array and emit only set_data (through refresh), which napari also emits
+# on every slice change: after it the data are compared with the reviewed ones, off the main thread
+MAYBE_CHANGED_EVENT = "set_data"
+VERIFY_DELAY_MS = 300
 # above this many voxels the 3D surface is built on a 2x coarser grid to stay interactive
 SURFACE_FULL_RESOLUTION_VOXELS = 4_000_000
 
@@ -85,12 +103,30 @@ class ReviewFailed(Exception):
 
 # errors are shown by the dock as one sentence; without ignore_errors superqt would also re-raise them on the
 # main thread as a traceback
+UNCHANGED = "unchanged"
+
+
+@thread_worker
+def data_differ_worker(layers, arrays) -> bool:
+    """True when a layer's data differ from the array the result was computed from (read-only comparison)."""
+    return any(
+        np.shape(layer.data) != array.shape or not np.array_equal(np.asarray(layer.data), array)
+        for layer, array in zip(layers, arrays, strict=True)
+    )
+
+
 @thread_worker(ignore_errors=True)
-def review_worker(gt, pred, settings, label, signed, want_surface, previous=None, edited=None):
+def review_worker(gt, pred, settings, label, signed, want_surface, previous=None, before=None):
+    """The full review, or (given the previous result and the arrays it came from) the update of the slices
+    that differ; returns UNCHANGED when nothing differs (an undo back to the reviewed data)."""
     try:
         if previous is None:
             result = yield from run_review(gt, pred, settings)
         else:
+            axis = settings.axis
+            edited = np.union1d(changed_slices(before[0], gt, axis), changed_slices(before[1], pred, axis))
+            if len(edited) == 0:
+                return UNCHANGED
             result = yield from update_review(previous, gt, pred, edited)
         return result, compute_layers(gt, pred, result, label, signed, want_surface)
     except ValueError:
@@ -100,22 +136,30 @@ def review_worker(gt, pred, settings, label, signed, want_surface, previous=None
 
 
 class ReviewDock(QWidget):
+    """Renders a :class:`ReviewSession` (the pair, the result, whether it is current) and forwards the user's
+    choices and the viewer's events to it."""
+
+    segreview_dock = True  # tabbed with the plugin's other docks (dock_tabs)
+
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.result: ReviewResult | None = None
+        self.session = ReviewSession(is_label_like)
+        self.session.set_layers(list(napari_viewer.layers))
         self.snapshot: tuple[np.ndarray, np.ndarray] | None = None
-        self.reviewed_layers: tuple = ()
         self.rows_by_slice: dict[int, list[dict]] = {}
         self.worker = None
         self.showing = False
-        self.live_layers: tuple = ()
+        self.watched: list = []  # the reviewed layers whose change events we follow
         self.shown_signed = False
+        self.user_limit: float | None = None  # a heatmap limit the user typed, kept across recomputes
+        self._selecting_row = False
 
-        self.inputs = ReviewInputs(napari_viewer)
+        self.inputs = ReviewInputs(napari_viewer, self.session)
+        self.inputs.pair_chosen.connect(self.render_state)
         self.compute_button = QPushButton("Compute review")
         self.compute_button.clicked.connect(self.compute)
-        self.status = QLabel("Choose the ground truth and the prediction, then compute.")
+        self.status = QLabel("")
         self.status.setWordWrap(True)
         self.volume_panel = VolumePanel()
         self.readout = QLabel("")
@@ -131,7 +175,7 @@ class ReviewDock(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # worst Dice first
-        self.table.setMinimumHeight(180)
+        self.table.setMinimumHeight(120)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
         self.show_empty = QCheckBox("show slices empty in both")
         self.show_empty.toggled.connect(self._apply_filters)
@@ -158,8 +202,8 @@ class ReviewDock(QWidget):
             exports.addWidget(button)
 
         self.clamp = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=10_000.0, value=1.0)
-        self.clamp.setToolTip("upper colour limit of the distance heatmaps (default: HD)")
-        self.clamp.valueChanged.connect(lambda value: set_limits(self.viewer, value, self.shown_signed))
+        self.clamp.setToolTip("upper colour limit of the distance heatmaps; kept until another pair is reviewed")
+        self.clamp.valueChanged.connect(self._on_user_limit)
         legend = QHBoxLayout()
         for value, name in OVERLAY_NAMES.items():
             swatch = QLabel(SHORT_OVERLAY_NAMES[value])
@@ -168,23 +212,44 @@ class ReviewDock(QWidget):
             swatch.setStyleSheet(f"background-color: {color}; color: black; padding: 1px 4px;")
             legend.addWidget(swatch)
         legend.addStretch()
+        limit_row = QHBoxLayout()
         self.clamp_label = QLabel("heatmap limit (mm)")
-        legend.addWidget(self.clamp_label)
-        legend.addWidget(self.clamp)
+        limit_row.addWidget(self.clamp_label)
+        limit_row.addWidget(self.clamp)
+        limit_row.addStretch()
 
-        layout = QVBoxLayout(self)
+        # the results: greyed (disabled) whenever they no longer describe the chosen layers as they are
+        self.results = QWidget()
+        results = QVBoxLayout(self.results)
+        results.setContentsMargins(0, 0, 0, 0)
+        self.units_caption = QLabel("")
+        self.units_caption.setWordWrap(True)
+        results.addWidget(self.volume_panel)
+        results.addWidget(self.units_caption)
+        results.addWidget(self.readout)
+        results.addLayout(buttons)
+        results.addWidget(self.table, stretch=1)
+        results.addWidget(self.show_empty)
+        results.addLayout(exports)
+        results.addLayout(legend)
+        results.addLayout(limit_row)
+
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.inputs)
         layout.addWidget(self.compute_button)
         layout.addWidget(self.status)
-        self.units_caption = QLabel("")
-        layout.addWidget(self.volume_panel)
-        layout.addWidget(self.units_caption)
-        layout.addWidget(self.readout)
-        layout.addLayout(buttons)
-        layout.addWidget(self.table, stretch=1)
-        layout.addWidget(self.show_empty)
-        layout.addLayout(exports)
-        layout.addLayout(legend)
+        layout.addWidget(self.results, stretch=1)
+        # in a scroll area the dock never forces the window to be taller than a laptop screen
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
         self.follower = SliceFollower(napari_viewer, self)
         self.follower.slice_changed.connect(self._on_slice_changed)
@@ -203,24 +268,51 @@ class ReviewDock(QWidget):
         except Exception:  # a viewer without a Qt window (headless scripts): keep the plot in this dock
             layout.addWidget(plot_box)
 
-        self.live_timer = QTimer(self)
-        self.live_timer.setSingleShot(True)
-        self.live_timer.setInterval(LIVE_UPDATE_DELAY_MS)
-        self.live_timer.timeout.connect(self._live_update)
+        self.change_timer = QTimer(self)
+        self.change_timer.setSingleShot(True)
+        self.change_timer.setInterval(LIVE_UPDATE_DELAY_MS)
+        self.change_timer.timeout.connect(self._bring_up_to_date)
+        self.verifier = None
+        self.verify_timer = QTimer(self)
+        self.verify_timer.setSingleShot(True)
+        self.verify_timer.setInterval(VERIFY_DELAY_MS)
+        self.verify_timer.timeout.connect(self._verify_data)
         for key, action in SHORTCUTS.items():
             napari_viewer.bind_key(key, self._shortcut(action), overwrite=True)
         napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
+        layers = napari_viewer.layers
+        layers.events.inserted.connect(self._on_layer_inserted)
+        layers.events.removed.connect(self._on_layers_changed)
+        layers.events.moved.connect(self._on_layers_changed)
+        for layer in layers:
+            layer.events.name.connect(self._on_layer_renamed)
+        self.inputs.live.toggled.connect(lambda _on: self.render_state())
         call_when_removed(self, self.stop)
+        tabify_when_docked(self)
+        self._clear_results(remove_layers=False)  # layers a closed review dock made stay until a new review
+        self.render_state()
+
+    @property
+    def live_timer(self) -> QTimer:  # the timer that brings a stale result up to date
+        return self.change_timer
 
     def stop(self) -> None:
         """The dock was closed: stop computing and following the viewer; the layers it made stay."""
         if self.worker is not None:
             self.worker.quit()
             self.worker = None  # whatever it still sends is ignored
-        self.live_timer.stop()
-        for event in self._live_events(self.live_layers):
-            event.disconnect(self._schedule_live_update)
-        self.live_layers = None
+        self.change_timer.stop()
+        self.verify_timer.stop()
+        self._watch(None)
+        layers = self.viewer.layers
+        for event, callback in (
+            (layers.events.inserted, self._on_layer_inserted),
+            (layers.events.removed, self._on_layers_changed),
+            (layers.events.moved, self._on_layers_changed),
+        ):
+            event.disconnect(callback)
+        for layer in layers:
+            layer.events.name.disconnect(self._on_layer_renamed)
         self.follower.disconnect_viewer()
         for key in SHORTCUTS:
             self.viewer.bind_key(key, None)
@@ -237,6 +329,141 @@ class ReviewDock(QWidget):
         if surface is not None and self.viewer.dims.ndisplay == 3:
             surface.visible = True
 
+    # ---- the pair and its state ------------------------------------------------------------------------------
+
+    def _on_layer_inserted(self, event) -> None:
+        layer = event.value
+        layer.events.name.connect(self._on_layer_renamed)
+        previous_pred = self.session.pred
+        self.session.set_layers(list(self.viewer.layers))
+        self.session.layer_added(layer)
+        if layer.metadata.get(MODEL_RESULT_KEY) and self.session.pred is underlying(layer):
+            self._colour_like_ground_truth(layer)
+        self.inputs.refresh()
+        if self.session.pred is not previous_pred and self.session.pred is underlying(layer):
+            self.status.setText(f"'{layer.name}' is now the prediction.")
+        self.render_state()
+
+    def _colour_like_ground_truth(self, layer) -> None:
+        """A fresh model prediction takes the ground truth's colours, so one class looks the same in both."""
+        gt = self.session.gt
+        if gt is not None and hasattr(gt, "colormap") and hasattr(layer, "colormap"):
+            try:
+                layer.colormap = gt.colormap
+            except (TypeError, ValueError):  # an image layer holding a mask: keep napari's colours
+                pass
+
+    def _on_layers_changed(self, event=None) -> None:
+        if self.session.set_layers(list(self.viewer.layers)):
+            self._clear_results()
+            show_info("A reviewed layer was removed; the review was cleared.")
+        self.inputs.refresh()
+        self.render_state()
+
+    def _on_layer_renamed(self, event=None) -> None:
+        self.inputs.refresh()
+        self.render_state()
+
+    def _watch(self, layers) -> None:
+        """Follow the change events of ``layers`` only (None: of none)."""
+        for connect in (False, True):
+            if connect:
+                self.watched = list(layers or ())
+            for layer in self.watched:
+                for name, callback in (
+                    *((name, self._on_reviewed_layer_changed) for name in CHANGE_EVENTS),
+                    (MAYBE_CHANGED_EVENT, self._on_reviewed_layer_refreshed),
+                ):
+                    event = getattr(layer.events, name, None)
+                    if event is not None:
+                        (event.connect if connect else event.disconnect)(callback)
+
+    def _on_reviewed_layer_refreshed(self, event=None) -> None:
+        self.verify_timer.start()
+
+    def _verify_data(self) -> None:
+        """After a refresh of a reviewed layer: did its data change (undo, redo, an edit in place)?"""
+        if self.snapshot is None or self.session.reviewed is None:
+            return
+        if self.verifier is not None:  # one comparison at a time; look again after it
+            self.verify_timer.start()
+            return
+        reviewed = self.session.reviewed
+        worker = data_differ_worker((reviewed.gt, reviewed.pred), self.snapshot)
+        snapshot = self.snapshot
+
+        def done(differ: bool) -> None:
+            self.verifier = None
+            if snapshot is not self.snapshot or self.session.reviewed is not reviewed:
+                return  # another result came meanwhile
+            if differ:
+                self._on_reviewed_layer_changed(None)
+            elif self.session.stale and self.worker is None:
+                self.session.confirm_current()  # e.g. undone back to the reviewed data
+                self.render_state()
+
+        worker.returned.connect(done)
+        worker.errored.connect(lambda _exc: setattr(self, "verifier", None))
+        self.verifier = worker
+        worker.start()
+
+    def _on_reviewed_layer_changed(self, event=None) -> None:
+        source = getattr(event, "source", None)
+        if source is None:
+            self.session.stale = self.session.reviewed is not None
+        if source is None or self.session.note_change(source):
+            self.render_state()
+            self.change_timer.start()
+
+    def render_state(self) -> None:
+        """Compute button, status line and results (greyed when out of date) from the session."""
+        session = self.session
+        blocker = session.blocker()
+        computing = self.worker is not None
+        self.compute_button.setEnabled(blocker is None and not computing)
+        self.compute_button.setToolTip(blocker or "")
+        self.results.setEnabled(session.current)
+        self.plot_box.setEnabled(session.current)
+        if computing:
+            return
+        if session.result is None:
+            self.status.setText(blocker or f"Ready: '{session.gt.name}' against '{session.pred.name}'.")
+        elif not session.pair_is_reviewed():
+            reviewed = session.reviewed
+            self.status.setText(
+                f"Out of date: shown is '{reviewed.gt.name}' against '{reviewed.pred.name}'; "
+                + (blocker or "compute the review of the chosen pair.")
+            )
+        elif session.stale:
+            self.status.setText(
+                "Out of date: a reviewed layer changed since. "
+                + (blocker or ("Updating…" if self.inputs.live.isChecked() else "Compute the review to update it."))
+            )
+        else:
+            result = session.result
+            self.status.setText(
+                f"{len(result.labels)} class(es), {result.n_slices} slice(s) along axis {result.settings.axis}, "
+                f"{result.settings.convention} convention."
+            )
+
+    def _clear_results(self, remove_layers: bool = True) -> None:
+        """No result: empty tables, no plot, and (``remove_layers``) the review's own layers removed."""
+        self.session.clear_result()
+        self.snapshot = None
+        self.rows_by_slice = {}
+        self._watch(None)
+        self.change_timer.stop()
+        self.table_model.set_rows([], {}, self.inputs.threshold.value(), self.unit)
+        self.volume_panel.show_rows({}, {}, self.inputs.threshold.value(), self.unit, self.inputs.tolerance.value())
+        self.readout.setText("")
+        self.units_caption.setText("")
+        self.plot.axes.clear()
+        self.plot.redraw_theme()
+        for role in ROLES if remove_layers else ():
+            layer = find_layer(self.viewer, role)
+            if layer is not None:
+                self.viewer.layers.remove(layer)
+
     # ---- computing -------------------------------------------------------------------------------------------
 
     def _shortcut(self, action: str):
@@ -245,32 +472,8 @@ class ReviewDock(QWidget):
 
         return run
 
-    def _checked_layers(self):
-        gt_layer, pred_layer = self.inputs.gt_layer, self.inputs.pred_layer
-        if gt_layer is None or pred_layer is None:
-            show_warning("Choose a ground-truth layer and a prediction layer first.")
-            return None
-        if gt_layer is pred_layer:
-            show_warning("The ground truth and the prediction are the same layer; choose two different layers.")
-            return None
-        if gt_layer.data.shape != pred_layer.data.shape:
-            show_error(
-                f"'{gt_layer.name}' has shape {gt_layer.data.shape} but '{pred_layer.name}' has shape "
-                f"{pred_layer.data.shape}; the review needs two layers on the same voxel grid."
-            )
-            return None
-        if not (
-            np.allclose(gt_layer.scale, pred_layer.scale) and np.allclose(gt_layer.translate, pred_layer.translate)
-        ):
-            show_error(
-                f"'{gt_layer.name}' and '{pred_layer.name}' have different scale or translate; the review needs "
-                "two layers on the same voxel grid."
-            )
-            return None
-        return gt_layer, pred_layer
-
     def settings(self) -> ReviewSettings:
-        gt_layer = self.inputs.gt_layer
+        gt_layer = self.session.gt
         return ReviewSettings(
             spacing=tuple(float(s) for s in gt_layer.scale[-gt_layer.ndim :]),
             axis=self.inputs.selected_axis(),
@@ -279,33 +482,35 @@ class ReviewDock(QWidget):
         )
 
     def compute(self) -> None:
-        """Start the full review of the chosen layers in a worker thread."""
-        layers = self._checked_layers()
-        if layers is None:
+        """Start the full review of the chosen pair in a worker thread (a notification says why when it can't)."""
+        blocker = self.session.blocker()
+        if blocker is not None:
+            (show_warning if "grid" not in blocker else show_error)(blocker)
+            self.render_state()
             return
-        gt_layer, pred_layer = layers
-        gt, pred = np.array(gt_layer.data), np.array(pred_layer.data)  # copies: the user may paint meanwhile
-        # follow edits from now on: a stroke made while this computes is found against these copies afterwards
-        self._connect_live(gt_layer, pred_layer)
-        self._start(gt, pred, layers, self.settings())
+        inputs = self.session.snapshot_inputs()
+        gt, pred = np.array(inputs.gt.data), np.array(inputs.pred.data)  # copies: the user may paint meanwhile
+        if not self.session.pair_is_reviewed():
+            self.user_limit = None  # another pair: its own default limit
+        self._start(gt, pred, inputs, self.settings())
 
-    def _start(self, gt, pred, layers, settings, previous=None, edited=None) -> None:
+    def _start(self, gt, pred, inputs, settings, previous=None, before=None) -> None:
         """Start a worker; one still running is told to quit and whatever it still sends is ignored (each
         worker has its own progress bar, and only the current worker's result and end count)."""
         if self.worker is not None:
             self.worker.quit()
         self.status.setText("Computing…")
-        self.compute_button.setEnabled(False)
         worker = review_worker(
             gt, pred, settings, self.inputs.selected_label(), self.inputs.signed.isChecked(),
-            self.inputs.surface.isChecked(), previous, edited,
+            self.inputs.surface.isChecked(), previous, before,
         )  # fmt: skip
         bar = progress(total=0, desc="segmentation review")
         worker.yielded.connect(lambda step: self._on_progress(step, bar))
-        worker.returned.connect(lambda payload: worker is self.worker and self._on_result(payload, gt, pred, layers))
+        worker.returned.connect(lambda payload: worker is self.worker and self._on_result(payload, gt, pred, inputs))
         worker.errored.connect(lambda exc: worker is self.worker and self._on_error(exc))
         worker.finished.connect(lambda: self._on_finished(worker, bar))
         self.worker = worker
+        self.render_state()
         worker.start()
 
     @staticmethod
@@ -318,33 +523,50 @@ class ReviewDock(QWidget):
     def _on_error(self, exc: Exception) -> None:
         message = str(exc) if isinstance(exc, (ValueError, ReviewFailed)) else f"The review failed: {exc}"
         show_error(message)
+        self.worker = None
+        self.render_state()
         self.status.setText(message)
 
     def _on_finished(self, worker, bar) -> None:
         bar.close()
-        if worker is self.worker:
+        if worker is self.worker:  # ended without a result or an error: quit from napari's task list
             self.worker = None
-            self.compute_button.setEnabled(True)
+            self.render_state()
 
-    def _on_result(self, payload, gt, pred, layers) -> None:
-        gt_layer, pred_layer = layers
-        if gt_layer not in self.viewer.layers or pred_layer not in self.viewer.layers:
-            show_info("A layer of the review was removed while it was computed; the result was dropped.")
-            self.status.setText("Result dropped: a reviewed layer was removed.")
+    def _on_result(self, payload, gt, pred, inputs) -> None:
+        if payload == UNCHANGED:  # the data are back to what the shown result was computed from
+            self.session.confirm_current()
+            self.worker = None
+            self.render_state()
             return
+        self.worker = None
         result, shown = payload
-        self.result, self.snapshot, self.reviewed_layers = result, (gt, pred), layers
+        dropped = self.session.accept(result, inputs)
+        if dropped is not None:
+            show_info(dropped)
+            self.render_state()
+            self.status.setText(f"Result dropped: {dropped[0].lower()}{dropped[1:]}")
+            return
+        self.snapshot = (gt, pred)
+        gt_layer, pred_layer = inputs.gt, inputs.pred
+        self._watch((gt_layer, pred_layer))
         if not (np.array_equal(gt_layer.data, gt) and np.array_equal(pred_layer.data, pred)):
-            self._schedule_live_update()  # edited while computing: bring the review up to date
+            self.session.stale = True  # edited while computing: bring the review up to date
+            self.change_timer.start()
         self.rows_by_slice = {}
         for row in result.slice_rows():
             self.rows_by_slice.setdefault(row["slice"], []).append(row)
         signed = self.shown_signed = self.inputs.signed.isChecked()
+        limit = self.user_limit if self.user_limit is not None else shown["limit"]
         active = self.viewer.layers.selection.active
 
         def restore_selection():  # adding layers selects them: give the selection back
             if active is not None and active in self.viewer.layers:
                 self.viewer.layers.selection.active = active
+
+        def finish():
+            self._set_clamp(limit)
+            self.render_state()
 
         # one layer per turn of the event loop, so that the window keeps answering (each step < 100 ms)
         self._run_in_turns(
@@ -353,17 +575,14 @@ class ReviewDock(QWidget):
                 self._show_tables,
                 self._draw_plot,
                 lambda: show_overlay(self.viewer, gt_layer, shown["overlay"]),
-                lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], shown["limit"], signed),
+                lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], limit, signed),
                 lambda: show_colorbar(self.viewer, "distance"),
-                lambda: show_surface(self.viewer, gt_layer, shown["mesh"], shown["limit"], signed),
+                lambda: show_surface(self.viewer, gt_layer, shown["mesh"], limit, signed),
                 restore_selection,
-                lambda: self._set_clamp(shown["limit"]),
+                finish,
             ]
         )
-        self.status.setText(
-            f"{len(result.labels)} class(es), {result.n_slices} slice(s) along axis {result.settings.axis}, "
-            f"{result.settings.convention} convention."
-        )
+        self.render_state()
 
     @property
     def busy(self) -> bool:
@@ -371,12 +590,14 @@ class ReviewDock(QWidget):
         return self.worker is not None or self.showing
 
     def _run_in_turns(self, steps) -> None:
-        """Run ``steps`` one per event-loop turn; ``self.showing`` is True until the last has run."""
+        """Run ``steps`` one per event-loop turn; ``self.showing`` is True until the last has run. Steps stop
+        when the result is cleared meanwhile (a reviewed layer removed)."""
         self.showing = True
         remaining = list(steps)
+        result = self.session.result
 
         def run_next():
-            if not remaining:
+            if not remaining or self.session.result is not result:
                 self.showing = False
                 return
             remaining.pop(0)()
@@ -389,16 +610,52 @@ class ReviewDock(QWidget):
         self.clamp.setValue(limit)
         self.clamp.blockSignals(False)
 
+    def _on_user_limit(self, value: float) -> None:
+        self.user_limit = value
+        set_limits(self.viewer, value, self.shown_signed)
+
+    def _bring_up_to_date(self) -> None:
+        """After a change of a reviewed layer: recompute what changed (live), or see whether the data are back
+        to the reviewed ones (live off); a pair that no longer shares a grid is said, not computed."""
+        session = self.session
+        if self.busy:  # still computing or showing: try again after it
+            self.change_timer.start()
+            return
+        if session.result is None or not session.pair_is_reviewed() or not session.stale:
+            return
+        blocker = session.blocker()
+        if blocker is not None:
+            show_error(blocker)
+            self.render_state()
+            return
+        inputs = session.snapshot_inputs()
+        if not session.grids_unchanged():  # moved or rescaled together: spacing may differ, review anew
+            if self.inputs.live.isChecked():
+                self._start(np.array(inputs.gt.data), np.array(inputs.pred.data), inputs, self.settings())
+            self.render_state()
+            return
+        before_gt, before_pred = self.snapshot
+        if not self.inputs.live.isChecked():
+            if np.array_equal(inputs.gt.data, before_gt) and np.array_equal(inputs.pred.data, before_pred):
+                session.confirm_current()
+            self.render_state()
+            return
+        gt, pred = np.array(inputs.gt.data), np.array(inputs.pred.data)
+        if gt.shape != before_gt.shape:  # the data were replaced by another grid: review anew
+            self._start(gt, pred, inputs, self.settings())
+            return
+        self._start(gt, pred, inputs, session.result.settings, previous=session.result, before=self.snapshot)
+
     # ---- showing ---------------------------------------------------------------------------------------------
 
     @property
     def unit(self) -> str:
-        layer = self.inputs.gt_layer
+        layer = self.session.gt
         unit = str(layer.units[0]) if layer is not None and len(layer.units) else "pixel"
         return {"millimeter": "mm", "pixel": "px"}.get(unit, unit)
 
     def _show_tables(self) -> None:
-        result, names, threshold = self.result, self.inputs.class_names(), self.inputs.threshold.value()
+        result, names, threshold = self.session.result, self.inputs.class_names(), self.inputs.threshold.value()
         self.volume_panel.show_rows(result.volume, names, threshold, self.unit, result.settings.nsd_tolerance)
         self.units_caption.setText(
             f"Distances in {self.unit}; NSD at {result.settings.nsd_tolerance:g} {self.unit}; "
@@ -411,22 +668,29 @@ class ReviewDock(QWidget):
         self._on_slice_changed(0 if current is None else current)
 
     def _draw_plot(self) -> None:
-        if self.result is None:
+        result = self.session.result
+        if result is None:
             return
+        plot_dock = self.plot_box.parent()
+        if plot_dock is not None and plot_dock is not self and len(result.shape) == 2:
+            plot_dock.setVisible(False)  # one 2D image is one slice: nothing to plot
+            return
+        if plot_dock is not None and plot_dock is not self and not plot_dock.isVisible():
+            plot_dock.setVisible(True)
         metric = "hd95" if self.plot_metric.isChecked() else "dice"
         label = self.inputs.selected_label()
-        rows = [r for r in self.result.slice_rows() if label is None or r["label"] == label]
+        rows = [r for r in result.slice_rows() if label is None or r["label"] == label]
         self.plot.plot(rows, self.inputs.class_names(), metric, self.inputs.threshold.value(), self.unit,
-                       self.result.n_slices, self.follower.current_slice())  # fmt: skip
+                       result.n_slices, self.follower.current_slice())  # fmt: skip
 
     def _apply_filters(self, *_args) -> None:
         self.table_proxy.set_filters(self.show_empty.isChecked(), self.inputs.selected_label())
-        if self.result is not None:
+        if self.session.result is not None:
             self._draw_plot()
 
     def _on_threshold(self, value: float) -> None:
         self.table_model.set_threshold(value)
-        if self.result is not None:
+        if self.session.result is not None:
             self._show_tables()
             self._draw_plot()
 
@@ -442,25 +706,56 @@ class ReviewDock(QWidget):
             for r in rows
             if label is None or r["label"] == label
         ]
-        self.readout.setText(f"slice {index}: " + ("; ".join(parts) if parts else "no review yet"))
+        if self.session.result is not None:
+            self.readout.setText(f"slice {index}: " + ("; ".join(parts) if parts else "no review yet"))
 
     # ---- navigating ------------------------------------------------------------------------------------------
 
+    @property
+    def result(self) -> ReviewResult | None:
+        return self.session.result
+
     def current_rows(self) -> list[dict]:
-        return [] if self.result is None else self.result.slice_rows()
+        return [] if self.session.result is None else self.session.result.slice_rows()
 
     def go_to_slice(self, index: int, label: int | None = None) -> None:
-        if self.result is None or self.snapshot is None:
+        result = self.session.result
+        if result is None or self.snapshot is None:
             return
-        index = int(np.clip(index, 0, self.result.n_slices - 1))
+        index = int(np.clip(index, 0, result.n_slices - 1))
         gt, pred = self.snapshot
-        axis = self.result.settings.axis
+        axis = result.settings.axis
         if gt.ndim == 3:
             gt_slice, pred_slice = np.take(gt, index, axis=axis), np.take(pred, index, axis=axis)
         else:
             gt_slice, pred_slice = gt, pred
-        centre = disagreement_centre(gt_slice, pred_slice, label if label is not None else self.inputs.selected_label())
+        label = label if label is not None else self.inputs.selected_label()
+        centre = disagreement_centre(gt_slice, pred_slice, label)
         self.follower.go_to(index, centre)
+        self._select_row(index, label)
+
+    def _select_row(self, index: int, label: int | None) -> None:
+        """Select the table row of slice ``index`` (the worst class there when ``label`` is None), without
+        moving the viewer again."""
+        if self._selecting_row:
+            return
+        candidates = [
+            (row.get("dice", 1.0), position)
+            for position, row in enumerate(self.table_model.rows)
+            if row["slice"] == index and (label is None or row["label"] == label)
+        ]
+        if not candidates:
+            return
+        source_row = min(candidates)[1]
+        proxy_index = self.table_proxy.mapFromSource(self.table_model.index(source_row, 0))
+        if not proxy_index.isValid():
+            return
+        self._selecting_row = True
+        try:
+            self.table.selectRow(proxy_index.row())
+            self.table.scrollTo(proxy_index)
+        finally:
+            self._selecting_row = False
 
     def go_worst(self) -> None:
         index = worst_slice(self.current_rows(), self.inputs.selected_label())
@@ -485,62 +780,31 @@ class ReviewDock(QWidget):
         self._go_failing(False)
 
     def _on_row_selected(self, current, _previous) -> None:
-        if not current.isValid():
+        if not current.isValid() or self._selecting_row:
             return
         row = self.table_model.row_at(self.table_proxy.mapToSource(current).row())
-        self.go_to_slice(row["slice"], row["label"])
+        self._selecting_row = True
+        try:
+            self.go_to_slice(row["slice"], row["label"])
+        finally:
+            self._selecting_row = False
 
-    # ---- live updates and export -----------------------------------------------------------------------------
-
-    def _live_events(self, layers) -> list:
-        return [
-            event for layer in layers for event in (layer.events.data, getattr(layer.events, "paint", None)) if event
-        ]
-
-    def _connect_live(self, gt_layer, pred_layer) -> None:
-        """Follow edits of the reviewed pair only (once per layer, whatever the number of recomputations)."""
-        if self.live_layers == (gt_layer, pred_layer):
-            return
-        for event in self._live_events(self.live_layers):
-            event.disconnect(self._schedule_live_update)
-        for event in self._live_events((gt_layer, pred_layer)):
-            event.connect(self._schedule_live_update)
-        self.live_layers = (gt_layer, pred_layer)
-
-    def _schedule_live_update(self, event=None) -> None:
-        if self.inputs.live.isChecked():
-            self.live_timer.start()
-
-    def _live_update(self) -> None:
-        if self.busy:  # still computing or showing: try again after it
-            self.live_timer.start()
-            return
-        if self.result is None:
-            return
-        layers = self._checked_layers()
-        if layers is None or layers != self.reviewed_layers:
-            return
-        gt, pred = np.array(layers[0].data), np.array(layers[1].data)
-        if gt.shape != self.snapshot[0].shape:  # the data were replaced by another grid: review anew
-            self._start(gt, pred, layers, self.result.settings)
-            return
-        axis = self.result.settings.axis
-        edited = np.union1d(changed_slices(self.snapshot[0], gt, axis), changed_slices(self.snapshot[1], pred, axis))
-        if len(edited) == 0:
-            return
-        self._start(gt, pred, layers, self.result.settings, previous=self.result, edited=edited)
+    # ---- export ----------------------------------------------------------------------------------------------
 
     def export_volume(self, path) -> None:
-        rows = self.result.volume_rows()
+        rows = self.session.result.volume_rows()
         write_report(path, rows, summarize(rows))
 
     def export_slices(self, path) -> None:
-        rows = self.result.slice_rows()
+        rows = self.session.result.slice_rows()
         write_report(path, rows, summarize(rows))
 
     def _export_dialog(self, export, default_name: str) -> None:
-        if self.result is None:
+        if self.session.result is None:
             show_warning("Compute the review before exporting it.")
+            return
+        if not self.session.current:
+            show_warning("The review is out of date; compute it again before exporting it.")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export CSV", default_name, "CSV (*.csv)")
         if path:

@@ -1,52 +1,74 @@
-"""The input form of the review dock: which layers, which class, axis, convention, tolerance, threshold."""
+"""The input form of the review dock: the pair (rendered from the :class:`ReviewSession`), the class and axis,
+and the options behind a fold (convention, tolerance, threshold, signed, surface, live)."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
-from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QLabel, QWidget
+from napari.layers import Image, Labels
+from napari.utils.notifications import show_warning
+from qtpy.QtCore import Qt, Signal
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..io.label_rule import looks_like_segmentation
 from ..metrics import CONVENTIONS
 from ..plugin.layers import CLASS_NAMES_KEY
+from ..review.session import GT, PRED, ReviewSession, underlying
 from .review_layers import ROLE_KEY
 
-GT_NAME = re.compile(r"(?<![a-z])(gt|ground.?truth|truth|reference|manual|label|seg)", re.IGNORECASE)
-PRED_NAME = re.compile(r"(?<![a-z])(pred|prediction|model|unet|u-net|auto|output)", re.IGNORECASE)
 ALL_CLASSES = "all classes"
+NO_LAYER = "(none)"
 # slices along a NIfTI display axis (see io.orientation) are named after their anatomical plane
 PLANE_OF_AXIS = {"inferior": "axial", "posterior": "coronal", "left": "sagittal"}
+# long layer names must not widen the dock: the combo boxes show this many characters and elide the rest
+COMBO_CHARACTERS = 14
 
 
 def is_label_like(layer) -> bool:
     """Labels layers, and image layers that hold a segmentation by the reader's rule (whole non-negative values
-    with a segmentation name or few distinct values, judged on a sample), e.g. a mask opened as an image."""
+    with a segmentation name or few distinct values, judged on a sample), e.g. a mask opened as an image.
+    Never a layer the review made."""
     if layer.metadata.get(ROLE_KEY):
         return False
-    kind = layer._type_string
-    if kind == "labels":
+    if isinstance(layer, Labels):
         return True
-    if kind != "image" or layer.rgb or not np.issubdtype(layer.data.dtype, np.integer):
+    if not isinstance(layer, Image) or layer.rgb or not np.issubdtype(layer.data.dtype, np.integer):
         return False
     data = np.asarray(layer.data)
     sample = data.reshape(-1)[:: max(1, data.size // 200_000)]
     return looks_like_segmentation(sample, layer.name)
 
 
-class ReviewInputs(QWidget):
-    """Layer and option choosers; ``refresh`` re-reads the viewer's layers and keeps valid choices."""
+def _combo() -> QComboBox:
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(COMBO_CHARACTERS)
+    return combo
 
-    def __init__(self, viewer, parent=None):
+
+class ReviewInputs(QWidget):
+    """Choosers; the pair lives in ``session`` and :meth:`refresh` renders it. ``pair_chosen`` is emitted after
+    the user picked a layer (the session has taken it, or refused with a notification)."""
+
+    pair_chosen = Signal()
+
+    def __init__(self, viewer, session: ReviewSession, parent=None):
         super().__init__(parent)
         self.viewer = viewer
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.image = QComboBox()
-        self.gt = QComboBox()
-        self.pred = QComboBox()
-        self.label = QComboBox()
-        self.axis = QComboBox()
+        self.session = session
+        self.gt = _combo()
+        self.pred = _combo()
+        self.label = _combo()
+        self.axis = _combo()
         self.convention = QComboBox()
         self.convention.addItems(CONVENTIONS)
         self.convention.setToolTip("border = MONAI, surfel = DeepMind surface-distance, pooled = MedPy")
@@ -60,48 +82,68 @@ class ReviewInputs(QWidget):
         self.surface.setToolTip("add the prediction's 3D surface coloured by distance to the GT surface")
         self.surface.setChecked(True)
         self.live = QCheckBox("live")
-        self.live.setToolTip("recompute (debounced) when the GT or the prediction layer is painted")
+        self.live.setToolTip("recompute (debounced) when the GT or the prediction changes: paint, undo, new data")
         self.live.setChecked(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
         for title, widget in (
-            ("image", self.image),
             ("ground truth", self.gt),
             ("prediction", self.pred),
             ("class", self.label),
+            ("slice axis", self.axis),
         ):
             form.addRow(title, widget)
-        options = QGridLayout()
+        layout.addLayout(form)
+        self.options_button = QToolButton()
+        self.options_button.setText("options: convention, NSD tolerance, failing Dice, live")
+        self.options_button.setCheckable(True)
+        self.options_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.options_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.options_button.setAutoRaise(True)
+        self.options = QWidget()
+        grid = QGridLayout(self.options)
+        grid.setContentsMargins(0, 0, 0, 0)
         for row, pairs in enumerate(
-            (
-                (("slice axis", self.axis), ("convention", self.convention)),
-                (("NSD tolerance", self.tolerance), ("failing Dice <", self.threshold)),
-            )
+            ((("convention", self.convention), ("NSD tol.", self.tolerance)), (("failing Dice <", self.threshold),))
         ):
             for column, (title, widget) in enumerate(pairs):
-                options.addWidget(QLabel(title), row, 2 * column)
-                options.addWidget(widget, row, 2 * column + 1)
+                grid.addWidget(QLabel(title), row, 2 * column)
+                grid.addWidget(widget, row, 2 * column + 1)
         for column, widget in enumerate((self.signed, self.surface, self.live)):
-            options.addWidget(widget, 2, column if column < 2 else 3)
-        form.addRow(options)
-        self.gt.currentIndexChanged.connect(self._refresh_classes_and_axes)
-        for event in (viewer.layers.events.inserted, viewer.layers.events.removed):
-            event.connect(lambda e: self.refresh())
+            grid.addWidget(widget, 2, column)
+        self.options.setVisible(False)
+        self.options_button.toggled.connect(self._fold)
+        layout.addWidget(self.options_button)
+        layout.addWidget(self.options)
+
+        self.gt.activated.connect(lambda _index: self._user_chose(GT, self.gt))
+        self.pred.activated.connect(lambda _index: self._user_chose(PRED, self.pred))
         self.refresh()
 
-    def _layer(self, combo: QComboBox):
-        name = combo.currentText()
-        return self.viewer.layers[name] if name in self.viewer.layers else None
+    def _fold(self, shown: bool) -> None:
+        self.options.setVisible(shown)
+        self.options_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
-    @property
-    def image_layer(self):
-        return self._layer(self.image)
+    def _layer_named(self, name: str):
+        return next((layer for layer in self.session.layers if layer.name == name), None)
+
+    def _user_chose(self, role: str, combo: QComboBox) -> None:
+        message = self.session.choose(role, self._layer_named(combo.currentText()))
+        if message:
+            show_warning(message)
+        self.refresh()
+        self.pair_chosen.emit()
 
     @property
     def gt_layer(self):
-        return self._layer(self.gt)
+        return self.session.gt
 
     @property
     def pred_layer(self):
-        return self._layer(self.pred)
+        return self.session.pred
 
     def selected_label(self) -> int | None:
         data = self.label.currentData()
@@ -118,35 +160,27 @@ class ReviewInputs(QWidget):
         return names
 
     def refresh(self) -> None:
-        """Re-list the layers, keep the user's choices, and pick sensible ones for empty choosers."""
-        images = [
-            layer.name
-            for layer in self.viewer.layers
-            if layer._type_string == "image" and not layer.metadata.get(ROLE_KEY) and not is_label_like(layer)
-        ]
-        labels = [layer.name for layer in self.viewer.layers if is_label_like(layer)]
-        self._fill(self.image, images, preferred=None)
-        self._fill(self.gt, labels, preferred=GT_NAME)
-        remaining = [name for name in labels if name != self.gt.currentText()] or labels
-        self._fill(self.pred, labels, preferred=PRED_NAME, fallback=remaining[-1] if remaining else None)
+        """Render the session's pair; the prediction chooser never offers the ground truth's layer."""
+        session = self.session
+        names = [layer.name for layer in session.segmentations()]
+        gt_name = session.gt.name if session.gt is not None else NO_LAYER
+        pred_name = session.pred.name if session.pred is not None else NO_LAYER
+        self._fill(self.gt, names if session.gt is not None else [NO_LAYER, *names], gt_name)
+        others = [name for name in names if name != gt_name]
+        self._fill(self.pred, others if session.pred is not None else [NO_LAYER, *others], pred_name)
         self._refresh_classes_and_axes()
 
     @staticmethod
-    def _fill(combo: QComboBox, names: list[str], preferred, fallback=None) -> None:
-        current = combo.currentText()
+    def _fill(combo: QComboBox, names: list[str], current: str) -> None:
         combo.blockSignals(True)
         combo.clear()
         combo.addItems(names)
-        if current in names:
-            combo.setCurrentText(current)
-        else:
-            chosen = next((n for n in names if preferred is not None and preferred.search(n)), fallback)
-            if chosen is not None:
-                combo.setCurrentText(chosen)
+        combo.setCurrentText(current)
+        for index, name in enumerate(names):
+            combo.setItemData(index, name, Qt.ItemDataRole.ToolTipRole)  # the whole name when it is elided
         combo.blockSignals(False)
-        combo.currentIndexChanged.emit(combo.currentIndex())
 
-    def _refresh_classes_and_axes(self, *_args) -> None:
+    def _refresh_classes_and_axes(self) -> None:
         layer = self.gt_layer
         previous_label, previous_axis = self.label.currentData(), self.axis.currentData()
         self.label.blockSignals(True)
@@ -155,7 +189,7 @@ class ReviewInputs(QWidget):
         names = self.class_names()
         values = sorted(set(names))
         if layer is not None and not values:
-            data = np.asarray(layer.data)
+            data = np.asarray(underlying(layer).data)
             values = sorted(int(v) for v in np.unique(data[:: max(1, data.shape[0] // 64)]) if v != 0)
         for value in values:
             self.label.addItem(names.get(value, f"class {value}"), value)

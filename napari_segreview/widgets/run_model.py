@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from napari.layers import Image, Labels
 from napari.qt.threading import create_worker
 from napari.utils import cancelable_progress
 from napari.utils.notifications import show_error, show_info, show_warning
@@ -37,8 +38,10 @@ from ..model.devices import available_devices
 from ..model.precision import PRECISION_CHOICES
 from ..model.slice_batch import SEED_SCALES
 from ..plugin.layers import CLASS_NAMES_KEY, GEOMETRY_KEY
+from ..review.session import GT_NAME, MODEL_RESULT_KEY, Grid
 from .dock_removal import call_when_removed
-from .review_layers import geometry_of
+from .dock_tabs import tabify_when_docked
+from .review_layers import ROLE_KEY, geometry_of
 
 logger = logging.getLogger(__name__)
 MODEL_FILE_FILTER = f"Models ({' '.join('*' + suffix for suffix in MODEL_SUFFIXES)});;All files (*)"
@@ -90,12 +93,17 @@ class _Run:
 class RunModelDock(QWidget):
     """Image layer, model file, device, precision, slice axis, batch size, test-time augmentation; Run and Cancel."""
 
+    segreview_dock = True  # tabbed with the plugin's other docks (dock_tabs)
+
     def __init__(self, napari_viewer) -> None:
         super().__init__()
         self.viewer = napari_viewer
         self.run_state: _Run | None = None
 
         self.image = QComboBox()
+        for combo in (self.image,):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
         self.model_path = QLineEdit()
         self.model_path.setPlaceholderText("checkpoint .pt, TorchScript .ts (trusted only) or .onnx")
         # the bundled demo model is the starting choice, so Run works on the sample data at once
@@ -165,6 +173,7 @@ class RunModelDock(QWidget):
             event.connect(self._refresh_images)
         self._refresh_images()
         call_when_removed(self, self.cancel)  # a closed dock adds no layer
+        tabify_when_docked(self)
 
     # ---- choosers --------------------------------------------------------------------------------------------
 
@@ -175,7 +184,11 @@ class RunModelDock(QWidget):
 
     def _refresh_images(self, *_args) -> None:
         current = self.image.currentText()
-        names = [layer.name for layer in self.viewer.layers if layer._type_string == "image"]
+        names = [
+            layer.name
+            for layer in self.viewer.layers
+            if isinstance(layer, Image) and not layer.metadata.get(ROLE_KEY)  # not a review heatmap
+        ]
         self.image.blockSignals(True)
         self.image.clear()
         self.image.addItems(names)
@@ -297,17 +310,35 @@ class RunModelDock(QWidget):
         )
 
     def add_prediction_layer(self, image_layer, model, prediction):
-        """A labels layer named after the model, on the image layer's grid, carrying its file geometry."""
-        metadata: dict[str, Any] = {CLASS_NAMES_KEY: model.config.label_names()}
+        """A labels layer named after the model, on the image layer's grid, carrying its file geometry, marked as
+        a model result (the review dock takes it as the prediction at once), in the ground truth's colours."""
+        metadata: dict[str, Any] = {CLASS_NAMES_KEY: model.config.label_names(), MODEL_RESULT_KEY: True}
         if GEOMETRY_KEY in image_layer.metadata:
             metadata[GEOMETRY_KEY] = image_layer.metadata[GEOMETRY_KEY]
+        extra = {}
+        ground_truth = self._ground_truth_on_grid_of(image_layer)
+        if ground_truth is not None:
+            extra["colormap"] = ground_truth.colormap
         return self.viewer.add_labels(
             prediction.labels,
             name=f"{model.name} prediction",
             opacity=0.5,
             metadata=metadata,
             **geometry_of(image_layer),
+            **extra,
         )
+
+    def _ground_truth_on_grid_of(self, image_layer):
+        """The labels layer on the image's grid that is most likely its ground truth (named so first), if any."""
+        grid = Grid.of(image_layer)
+        candidates = [
+            layer
+            for layer in self.viewer.layers
+            if isinstance(layer, Labels) and not layer.metadata.get(ROLE_KEY)
+            and not layer.metadata.get(MODEL_RESULT_KEY) and Grid.of(layer).same_as(grid)
+        ]  # fmt: skip
+        named = [layer for layer in candidates if GT_NAME.search(layer.name)]
+        return (named or candidates or [None])[0]
 
     def _on_finished(self) -> None:
         state, self.run_state = self.run_state, None

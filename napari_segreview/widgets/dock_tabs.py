@@ -1,0 +1,60 @@
+"""The plugin's docks share one tabbed place on the right instead of stacking: three docks stacked in one column
+make the window taller than a laptop screen (napari tabs plugin docks only when asked, and its Plugins menu does
+not ask)."""
+
+from __future__ import annotations
+
+from qtpy.QtCore import QEvent, QObject, QTimer
+from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+
+def _dock_of(widget: QWidget) -> QDockWidget | None:
+    parent = widget.parent()
+    while parent is not None and not isinstance(parent, QDockWidget):
+        parent = parent.parent()
+    return parent
+
+
+def _holds_plugin_dock(dock: QDockWidget) -> bool:
+    inner = dock.widget()
+    return inner is not None and any(
+        getattr(child, "segreview_dock", False) for child in (inner, *inner.findChildren(QWidget))
+    )
+
+
+def _plugin_docks(window: QMainWindow, area) -> list[QDockWidget]:
+    return [
+        dock
+        for dock in window.findChildren(QDockWidget)
+        if dock.isVisible() and window.dockWidgetArea(dock) == area and _holds_plugin_dock(dock)
+    ]
+
+
+def tabify_with_siblings(widget: QWidget) -> None:
+    """Put ``widget``'s dock in a tab beside the first other dock of this plugin in the same area, and show it."""
+    dock = _dock_of(widget)
+    window = dock.parent() if dock is not None else None
+    if not isinstance(window, QMainWindow):
+        return
+    siblings = [d for d in _plugin_docks(window, window.dockWidgetArea(dock)) if d is not dock]
+    if siblings:
+        window.tabifyDockWidget(siblings[0], dock)
+        dock.show()
+        dock.raise_()
+
+
+class _DockWatcher(QObject):
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.ParentChange and watched.parent() is not None:
+            # after napari has placed the dock (it adds it to the window right after setting the parent)
+            QTimer.singleShot(0, lambda: tabify_with_siblings(watched))
+        return False
+
+
+def tabify_when_docked(widget: QWidget) -> None:
+    """Each time ``widget`` is docked, tab it with the plugin's other docks in that area."""
+    _DockWatcher(widget)
