@@ -60,8 +60,9 @@ SHORTCUTS = {"Shift-W": "worst", "Shift-N": "next", "Shift-B": "previous"}
 # the events that change what a reviewed layer holds or where it lies: any of them makes the result stale
 CHANGE_EVENTS = ("data", "paint", "scale", "translate", "rotate", "shear", "affine")
 # napari's undo and redo write into the array and emit only set_data (through refresh), which napari also emits
-# on every slice change: after it the data are compared with the reviewed ones, off the main thread
-MAYBE_CHANGED_EVENT = "set_data"
+# on every slice change: after it the data are compared with the reviewed ones, off the main thread. A hidden
+# layer is not refreshed, so an undo there shows when the layer is shown again (visible)
+MAYBE_CHANGED_EVENTS = ("set_data", "visible")
 VERIFY_DELAY_MS = 300
 # above this many voxels the 3D surface is built on a 2x coarser grid to stay interactive
 SURFACE_FULL_RESOLUTION_VOXELS = 4_000_000
@@ -372,7 +373,7 @@ class ReviewDock(QWidget):
             for layer in self.watched:
                 for name, callback in (
                     *((name, self._on_reviewed_layer_changed) for name in CHANGE_EVENTS),
-                    (MAYBE_CHANGED_EVENT, self._on_reviewed_layer_refreshed),
+                    *((name, self._on_reviewed_layer_refreshed) for name in MAYBE_CHANGED_EVENTS),
                 ):
                     event = getattr(layer.events, name, None)
                     if event is not None:
