@@ -161,8 +161,7 @@ class ReviewSession:
         layer = underlying(layer) if layer is not None else None
         if role == PRED and layer is not None and same_layer(layer, self.gt):
             return (
-                f"'{layer.name}' is the ground truth; the ground truth and the prediction must be two different "
-                "layers."
+                f"'{layer.name}' is the ground truth; the ground truth and the prediction must be two different layers."
             )
         if role == GT and same_layer(layer, self.pred):
             self.pred = None

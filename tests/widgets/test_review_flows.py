@@ -48,9 +48,7 @@ def settled(dock, qtbot):
 
 
 def errors_since(seen: int) -> list[str]:
-    return [
-        str(n.message) for n in notification_manager.records[seen:] if n.severity >= NotificationSeverity.WARNING
-    ]
+    return [str(n.message) for n in notification_manager.records[seen:] if n.severity >= NotificationSeverity.WARNING]
 
 
 def expected(gt_layer, pred_layer):
