@@ -18,7 +18,9 @@ import io
 import json
 import os
 import pickle
+import pickletools
 import re
+import warnings
 import zipfile
 from collections.abc import Mapping
 from dataclasses import replace
@@ -40,6 +42,9 @@ ONNX_CONFIG_KEY = "segreview_config"
 MODEL_SUFFIXES = (".pt", ".pth", ".ckpt", ".ts", ".torchscript", ".onnx")
 # torch's weights-only unpickler says one of these when a file asks for a callable or class it does not allow
 REFUSAL_SIGNS = ("GLOBAL", "reduce for unrecognized function", "Can only create new object")
+# torch.save's legacy (non-zip) format opens with a pickle of this magic number; any other pickle stream is a
+# plain pickle.dump, which torch's loader would only misread (with a warning about its protocol)
+TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 # key prefixes that wrappers add to a state dict: DataParallel, torch.compile
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 
@@ -183,12 +188,36 @@ def _strip_wrapper_prefix(state_dict: Mapping[str, Any]) -> dict[str, Any]:
     return dict(state_dict)
 
 
+def _is_plain_pickle(path: Path) -> bool:
+    """A pickle stream (protocol 2 or later) that torch.save did not write (not its legacy format). Only the
+    first opcodes are parsed (pickletools runs nothing); a zip archive is no pickle stream."""
+    with path.open("rb") as file:
+        if file.read(1) != pickle.PROTO:
+            return False
+        file.seek(0)
+        try:
+            for opcode, argument, _position in pickletools.genops(file):
+                if opcode.name not in ("PROTO", "FRAME"):
+                    return not (opcode.name == "LONG1" and argument == TORCH_LEGACY_MAGIC)
+        except ValueError:  # not a pickle after all: torch may know it, or call it damaged
+            return False
+    return False
+
+
 def _load_checkpoint(path: Path, config: ModelConfig | None) -> LoadedModel:
     unreadable = CheckpointError(
         f"Cannot read {path.name} as a PyTorch checkpoint: the file is damaged or in another format."
     )
+    if not zipfile.is_zipfile(path) and _is_plain_pickle(path):
+        raise CheckpointError(
+            f"{path.name} is a plain Python pickle, not a napari-segreview checkpoint; it is not loaded, because "
+            "unpickling a file can run code (save models with save_checkpoint() or torch.save)."
+        )
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # torch's warnings about a file's pickle protocol mean nothing to a user; its refusals are reworded
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         # torch's own message would suggest weights_only=False, which is exactly what must not be done
         raise (_refusal(error, path.name) if any(s in str(error) for s in REFUSAL_SIGNS) else unreadable) from None

@@ -256,3 +256,20 @@ def test_onnx_graph_of_one_fixed_size_resizes_slices_to_it(tmp_path):
     model = load_model(path)
     assert model.config.input_size == (32, 32)
     assert predict(model, smooth_image((3, 24, 20)), batch_size=3).labels.shape == (3, 24, 20)
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_a_plain_pickle_is_named_as_one_and_never_unpickled(tmp_path, recwarn, protocol):
+    """A file of pickle.dump (not torch.save) is refused as what it is, before torch reads it: no torch warning
+    about its protocol, and no word of damage."""
+    import pickle
+
+    path = tmp_path / "weights.pt"
+    path.write_bytes(pickle.dumps({"state_dict": {"w": [1.0, 2.0]}}, protocol=protocol))
+    with pytest.raises(CheckpointError) as raised:
+        load_model(path)
+    assert _one_sentence(raised.value) == (
+        "weights.pt is a plain Python pickle, not a napari-segreview checkpoint; it is not loaded, because "
+        "unpickling a file can run code (save models with save_checkpoint() or torch.save)."
+    )
+    assert not [w for w in recwarn if "torch" in (w.filename or "") or "pickle" in str(w.message)]
