@@ -4,8 +4,13 @@ not ask)."""
 
 from __future__ import annotations
 
-from qtpy.QtCore import QEvent, QObject, QTimer
+from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+# the splitter handles and margins between the side panels and the canvas
+SPLITTERS_PX = 12
+# narrower than this the review's choosers and tables are no longer usable
+MIN_DOCK_WIDTH = 260
 
 
 def _dock_of(widget: QWidget) -> QDockWidget | None:
@@ -41,6 +46,25 @@ def tabify_with_siblings(widget: QWidget) -> None:
         window.tabifyDockWidget(siblings[0], dock)
         dock.show()
         dock.raise_()
+    fit_beside_canvas(window, dock)
+
+
+def fit_beside_canvas(window: QMainWindow, dock: QDockWidget) -> None:
+    """Narrow a side dock so that napari's canvas keeps at least half the window's width (napari sizes a new
+    dock by its contents and its left panel is as wide as the widest layer controls)."""
+    area = window.dockWidgetArea(dock)
+    if area not in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+        return
+    others = [
+        d.width()
+        for d in window.findChildren(QDockWidget)
+        if d.isVisible() and not d.isFloating() and window.dockWidgetArea(d) not in (area,)
+        and window.dockWidgetArea(d) in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+    ]  # fmt: skip
+    room = window.width() - window.width() // 2 - max(others, default=0) - SPLITTERS_PX
+    target = max(MIN_DOCK_WIDTH, room)
+    if dock.width() > target:
+        window.resizeDocks([dock], [target], Qt.Orientation.Horizontal)
 
 
 class _DockWatcher(QObject):

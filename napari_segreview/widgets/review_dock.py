@@ -19,9 +19,11 @@ from qtpy.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -190,56 +192,58 @@ class ReviewDock(QWidget):
             ("failing ▶", self.go_next_failing, "Shift-N"),
         ):
             button = QPushButton(text)
+            button.setMinimumWidth(40)  # explicit, so a narrow dock may narrow it below its hint
             button.setToolTip(f"shortcut {key} in the viewer")
             button.clicked.connect(action)
             buttons.addWidget(button)
-        exports = QHBoxLayout()
-        for text, action in (
-            ("export volume CSV…", self.export_volume_dialog),
-            ("export slices CSV…", self.export_slices_dialog),
-        ):
-            button = QPushButton(text)
-            button.clicked.connect(action)
-            exports.addWidget(button)
+        export = QToolButton()
+        export.setText("export")
+        export.setToolTip("write the volume or the per-slice metrics as CSV")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(export)
+        menu.addAction("volume metrics as CSV…", self.export_volume_dialog)
+        menu.addAction("per-slice metrics as CSV…", self.export_slices_dialog)
+        export.setMenu(menu)
+        self.export_button = export
 
         self.clamp = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=10_000.0, value=1.0)
         self.clamp.setToolTip("upper colour limit of the distance heatmaps; kept until another pair is reviewed")
         self.clamp.valueChanged.connect(self._on_user_limit)
+        self.clamp.setMinimumWidth(60)
         legend = QHBoxLayout()
+        legend.setSpacing(3)
         for value, name in OVERLAY_NAMES.items():
             swatch = QLabel(SHORT_OVERLAY_NAMES[value])
             swatch.setToolTip(name)
             color = OVERLAY_COLORS[value][:7]  # Qt style sheets take #rrggbb
-            swatch.setStyleSheet(f"background-color: {color}; color: black; padding: 1px 4px;")
+            swatch.setStyleSheet(f"background-color: {color}; color: black; padding: 1px 3px;")
             legend.addWidget(swatch)
         legend.addStretch()
-        limit_row = QHBoxLayout()
-        self.clamp_label = QLabel("heatmap limit (mm)")
-        limit_row.addWidget(self.clamp_label)
-        limit_row.addWidget(self.clamp)
-        limit_row.addStretch()
+        self.clamp_label = QLabel("limit")
+        self.clamp_label.setToolTip(self.clamp.toolTip())
+        legend.addWidget(self.clamp_label)
+        legend.addWidget(self.clamp)
 
         # the results: greyed (disabled) whenever they no longer describe the chosen layers as they are
         self.results = QWidget()
         results = QVBoxLayout(self.results)
         results.setContentsMargins(0, 0, 0, 0)
-        self.units_caption = QLabel("")
-        self.units_caption.setWordWrap(True)
         results.addWidget(self.volume_panel)
-        results.addWidget(self.units_caption)
         results.addWidget(self.readout)
         results.addLayout(buttons)
         results.addWidget(self.table, stretch=1)
-        results.addWidget(self.show_empty)
-        results.addLayout(exports)
         results.addLayout(legend)
-        results.addLayout(limit_row)
+        # a filter one rarely changes: with the other options, behind the fold
+        self.inputs.options.layout().addWidget(self.show_empty, 3, 0, 1, 4)
 
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.inputs)
-        layout.addWidget(self.compute_button)
+        compute_row = QHBoxLayout()
+        compute_row.addWidget(self.compute_button, stretch=1)
+        compute_row.addWidget(self.export_button)
+        layout.addLayout(compute_row)
         layout.addWidget(self.status)
         layout.addWidget(self.results, stretch=1)
         # in a scroll area the dock never forces the window to be taller than a laptop screen
@@ -457,7 +461,6 @@ class ReviewDock(QWidget):
         self.table_model.set_rows([], {}, self.inputs.threshold.value(), self.unit)
         self.volume_panel.show_rows({}, {}, self.inputs.threshold.value(), self.unit, self.inputs.tolerance.value())
         self.readout.setText("")
-        self.units_caption.setText("")
         self.plot.axes.clear()
         self.plot.redraw_theme()
         for role in ROLES if remove_layers else ():
@@ -658,12 +661,12 @@ class ReviewDock(QWidget):
     def _show_tables(self) -> None:
         result, names, threshold = self.session.result, self.inputs.class_names(), self.inputs.threshold.value()
         self.volume_panel.show_rows(result.volume, names, threshold, self.unit, result.settings.nsd_tolerance)
-        self.units_caption.setText(
+        self.volume_panel.setToolTip(
             f"Distances in {self.unit}; NSD at {result.settings.nsd_tolerance:g} {self.unit}; "
             f"Dice green at or above {threshold:g}."
         )
         self.table_model.set_rows(result.slice_rows(), names, threshold, self.unit)
-        self.clamp_label.setText(f"heatmap limit ({self.unit})")
+        self.clamp.setSuffix(f" {self.unit}")
         self.table_proxy.set_filters(self.show_empty.isChecked(), self.inputs.selected_label())
         current = self.follower.current_slice()
         self._on_slice_changed(0 if current is None else current)

@@ -13,6 +13,7 @@ from qtpy.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QToolButton,
     QVBoxLayout,
@@ -30,7 +31,7 @@ NO_LAYER = "(none)"
 # slices along a NIfTI display axis (see io.orientation) are named after their anatomical plane
 PLANE_OF_AXIS = {"inferior": "axial", "posterior": "coronal", "left": "sagittal"}
 # long layer names must not widen the dock: the combo boxes show this many characters and elide the rest
-COMBO_CHARACTERS = 14
+COMBO_CHARACTERS = 10
 
 
 def is_label_like(layer) -> bool:
@@ -48,10 +49,11 @@ def is_label_like(layer) -> bool:
     return looks_like_segmentation(sample, layer.name)
 
 
-def _combo() -> QComboBox:
+def _combo(characters: int = COMBO_CHARACTERS) -> QComboBox:
     combo = QComboBox()
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(COMBO_CHARACTERS)
+    combo.setMinimumContentsLength(characters)
+    combo.setMinimumWidth(48)  # explicit, so layouts may narrow it below its hint in a narrow dock
     return combo
 
 
@@ -67,9 +69,9 @@ class ReviewInputs(QWidget):
         self.session = session
         self.gt = _combo()
         self.pred = _combo()
-        self.label = _combo()
-        self.axis = _combo()
-        self.convention = QComboBox()
+        self.label = _combo(5)
+        self.axis = _combo(3)
+        self.convention = _combo(6)
         self.convention.addItems(CONVENTIONS)
         self.convention.setToolTip("border = MONAI, surfel = DeepMind surface-distance, pooled = MedPy")
         self.tolerance = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=100.0, value=1.0, singleStep=0.5)
@@ -89,16 +91,17 @@ class ReviewInputs(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        for title, widget in (
-            ("ground truth", self.gt),
-            ("prediction", self.pred),
-            ("class", self.label),
-            ("slice axis", self.axis),
-        ):
+        for title, widget in (("ground truth", self.gt), ("prediction", self.pred)):
             form.addRow(title, widget)
+        class_and_axis = QHBoxLayout()
+        class_and_axis.addWidget(self.label, stretch=3)
+        class_and_axis.addWidget(QLabel("axis"))
+        class_and_axis.addWidget(self.axis, stretch=2)
+        form.addRow("class", class_and_axis)
         layout.addLayout(form)
         self.options_button = QToolButton()
-        self.options_button.setText("options: convention, NSD tolerance, failing Dice, live")
+        self.options_button.setText("options")
+        self.options_button.setToolTip("convention, NSD tolerance, failing Dice, signed, 3D surface, live")
         self.options_button.setCheckable(True)
         self.options_button.setArrowType(Qt.ArrowType.RightArrow)
         self.options_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -201,7 +204,7 @@ class ReviewInputs(QWidget):
         self.axis.clear()
         if layer is not None and layer.ndim == 3:
             for axis, name in enumerate(layer.axis_labels):
-                named = "" if name.lstrip("-").isdigit() else f" ({PLANE_OF_AXIS.get(name, name)})"
+                named = "" if name.lstrip("-").isdigit() else f" {PLANE_OF_AXIS.get(name, name)}"
                 self.axis.addItem(f"{axis}{named}", axis)
         self.axis.setEnabled(self.axis.count() > 0)
         index = self.axis.findData(previous_axis)
