@@ -25,7 +25,6 @@ from qtpy.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +44,7 @@ from ..plugin.layers import LayerDataTuple
 from ..plugin.reader import read_layers
 from .dock_removal import call_when_removed
 from .dock_tabs import tabify_when_docked
+from .scrolling import narrow_combos, scrolling_layout
 
 COLUMNS = ("case", "worst label", "dice", "mean dice", "status")
 ROLES = ("image", "gt", "pred")
@@ -182,7 +182,7 @@ class DatasetBrowser(QWidget):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSortingEnabled(True)
         self.table.cellClicked.connect(lambda row, _column: self.open_case(self.table.item(row, 0).text()))
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.addLayout(form)
         buttons = QHBoxLayout()
         for button in (self.open_button, self.evaluate_button, self.cancel_button):
@@ -192,6 +192,7 @@ class DatasetBrowser(QWidget):
         layout.addWidget(self.table)
         call_when_removed(self, self.stop)
         tabify_when_docked(self)
+        narrow_combos(self)
 
     def stop(self) -> None:
         """The dock was closed: no case is added any more; an evaluation stops after its current case (the

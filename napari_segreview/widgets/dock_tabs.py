@@ -8,7 +8,7 @@ from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 # the splitter handles and margins between the side panels and the canvas
-SPLITTERS_PX = 12
+SPLITTERS_PX = 28
 # narrower than this the review's choosers and tables are no longer usable
 MIN_DOCK_WIDTH = 260
 

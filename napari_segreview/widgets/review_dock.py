@@ -16,12 +16,10 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
-    QScrollArea,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -48,6 +46,7 @@ from .review_layers import (
     show_overlay,
     show_surface,
 )
+from .scrolling import scrolling_layout
 from .slice_follower import SliceFollower
 from .slice_plot import SlicePlot
 from .slice_table import SliceFilterProxy, SliceTableModel, format_value
@@ -236,9 +235,7 @@ class ReviewDock(QWidget):
         # a filter one rarely changes: with the other options, behind the fold
         self.inputs.options.layout().addWidget(self.show_empty, 3, 0, 1, 4)
 
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(4, 4, 4, 4)
+        layout = scrolling_layout(self)
         layout.addWidget(self.inputs)
         compute_row = QHBoxLayout()
         compute_row.addWidget(self.compute_button, stretch=1)
@@ -246,15 +243,6 @@ class ReviewDock(QWidget):
         layout.addLayout(compute_row)
         layout.addWidget(self.status)
         layout.addWidget(self.results, stretch=1)
-        # in a scroll area the dock never forces the window to be taller than a laptop screen
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
 
         self.follower = SliceFollower(napari_viewer, self)
         self.follower.slice_changed.connect(self._on_slice_changed)

@@ -25,13 +25,12 @@ from ..metrics import CONVENTIONS
 from ..plugin.layers import CLASS_NAMES_KEY
 from ..review.session import GT, PRED, ReviewSession, underlying
 from .review_layers import ROLE_KEY
+from .scrolling import COMBO_CHARACTERS, narrow_combos
 
 ALL_CLASSES = "all classes"
 NO_LAYER = "(none)"
 # slices along a NIfTI display axis (see io.orientation) are named after their anatomical plane
 PLANE_OF_AXIS = {"inferior": "axial", "posterior": "coronal", "left": "sagittal"}
-# long layer names must not widen the dock: the combo boxes show this many characters and elide the rest
-COMBO_CHARACTERS = 10
 
 
 def is_label_like(layer) -> bool:
@@ -51,9 +50,7 @@ def is_label_like(layer) -> bool:
 
 def _combo(characters: int = COMBO_CHARACTERS) -> QComboBox:
     combo = QComboBox()
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(characters)
-    combo.setMinimumWidth(48)  # explicit, so layouts may narrow it below its hint in a narrow dock
+    narrow_combos(combo, characters)
     return combo
 
 

@@ -28,7 +28,6 @@ from qtpy.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -42,6 +41,7 @@ from ..review.session import GT_NAME, MODEL_RESULT_KEY, Grid
 from .dock_removal import call_when_removed
 from .dock_tabs import tabify_when_docked
 from .review_layers import ROLE_KEY, geometry_of
+from .scrolling import narrow_combos, scrolling_layout
 
 logger = logging.getLogger(__name__)
 MODEL_FILE_FILTER = f"Models ({' '.join('*' + suffix for suffix in MODEL_SUFFIXES)});;All files (*)"
@@ -101,9 +101,6 @@ class RunModelDock(QWidget):
         self.run_state: _Run | None = None
 
         self.image = QComboBox()
-        for combo in (self.image,):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(14)
         self.model_path = QLineEdit()
         self.model_path.setPlaceholderText("checkpoint .pt, TorchScript .ts (trusted only) or .onnx")
         # the bundled demo model is the starting choice, so Run works on the sample data at once
@@ -162,7 +159,7 @@ class RunModelDock(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
@@ -174,6 +171,7 @@ class RunModelDock(QWidget):
         self._refresh_images()
         call_when_removed(self, self.cancel)  # a closed dock adds no layer
         tabify_when_docked(self)
+        narrow_combos(self)
 
     # ---- choosers --------------------------------------------------------------------------------------------
 
