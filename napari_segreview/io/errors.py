@@ -7,3 +7,7 @@ class ImageReadError(ValueError):
 
 class ObliqueAffineWarning(UserWarning):
     """The file's affine is oblique; the volume is displayed de-obliqued while its true affine is kept."""
+
+
+class LossyMaskWarning(UserWarning):
+    """A picture that looks like a mask is stored lossily (JPEG); it is opened as an image, not as labels."""

@@ -1,4 +1,11 @@
-"""Loading a ground-truth / prediction pair for evaluation: label arrays in one voxel order with their spacing."""
+"""Loading a ground-truth / prediction pair for evaluation: label arrays in one voxel order with their spacing.
+
+Each file follows the one-class rule of ``label_rule`` (a mask whose only foreground value is 1, 255 or 65535 is
+label 1), so a 0/255 picture and a 0/1 array of the same mask compare equal, whichever side each is on. One
+exception keeps a pair comparable: when the other file holds that same value among other labels (a 0/255
+prediction against a 0/128/255 ground truth), the value is a label of the pair and both files keep their values.
+Lossily stored masks (JPEG) are refused.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageReadError
-from .image_files import PICTURE_SUFFIXES, read_picture
+from .image_files import PICTURE_SUFFIXES, lossy_format, read_picture
+from .label_rule import one_class_rule
 from .nifti import is_nifti_path, read_nifti
 from .numpy_files import read_npy
 from .orientation import DISPLAY_AXIS_NAMES, display_affine
@@ -29,7 +37,15 @@ class MaskPair:
 
 
 def read_image_mask(path: Path) -> np.ndarray:
-    """A 2D mask from PNG/JPEG/TIFF: grey, or RGB(A) with equal channels."""
+    """A 2D mask from PNG/TIFF/BMP: grey, or RGB(A) with equal channels, values as stored. A lossy picture
+    (JPEG, by name or content, or a JPEG-compressed TIFF) is refused: its artefacts would be extra labels."""
+    path = Path(path)
+    lossy = lossy_format(path)
+    if lossy is not None:
+        raise ImageReadError(
+            f"{path.name} is stored as {lossy}, a lossy format that turns a mask's values into many; save masks as "
+            "PNG, TIFF, NIfTI or .npy."
+        )
     data = read_picture(path)
     if data.ndim == 3:
         colour = data[..., :3]
@@ -41,20 +57,32 @@ def read_image_mask(path: Path) -> np.ndarray:
     return data
 
 
-def _binary_255(data: np.ndarray) -> bool:
-    return data.dtype == np.uint8 and set(np.unique(data).tolist()) <= {0, 255}
+@dataclass(frozen=True)
+class _Mask:
+    labels: np.ndarray  # after the one-class rule
+    one_class_value: int | None  # the stored value now label 1, or None
+    volume: Volume | None  # NIfTI files: their geometry
 
 
-def _read(path: Path) -> tuple[np.ndarray, Volume | None]:
+def _read(path: Path) -> _Mask:
     name = path.name.lower()
-    if is_nifti_path(name):
-        volume = read_nifti(path)
-        return volume.data, volume
-    if name.endswith(".npy"):
-        return read_npy(path).data, None
+    if is_nifti_path(name) or name.endswith(".npy"):
+        volume = read_nifti(path) if is_nifti_path(name) else read_npy(path)
+        labels, value = volume.data, volume.one_class_value
+        if value is None:  # an array not judged labels by the reader's name and value rule still follows it here
+            labels, value = one_class_rule(labels)
+        return _Mask(labels, value, volume if volume.geometry is not None else None)
     if name.endswith(PICTURE_SUFFIXES):
-        return read_image_mask(path), None
+        return _Mask(*one_class_rule(read_image_mask(path)), None)
     raise ImageReadError(f"{path.name} is not a mask file this tool reads ({', '.join(MASK_SUFFIXES)}).")
+
+
+def _as_stored(mask: _Mask, other: _Mask) -> np.ndarray:
+    """``mask``'s labels, or its values as stored when ``other`` (not one-class) holds its one-class value."""
+    value = mask.one_class_value
+    if value is None or other.one_class_value is not None or not np.any(other.labels == value):
+        return mask.labels
+    return np.where(mask.labels == 1, value, 0).astype(np.uint16 if value > 255 else np.uint8)
 
 
 def _grid(volume: Volume) -> np.ndarray:
@@ -68,27 +96,25 @@ def load_mask_pair(gt_path: str | os.PathLike, pred_path: str | os.PathLike, spa
 
     NIfTI files are reoriented by the display rule (so a RAS and an LPS file of one grid line up) and must lie
     on the same voxel grid; their spacing comes from the header unless ``spacing`` is given (in array order).
-    Other files use ``spacing`` or 1. Raises ImageReadError with one sentence.
+    Other files use ``spacing`` or 1. A mask with one foreground value (1, 255 or 65535) holds label 1; masks with
+    more values keep them. Raises ImageReadError with one sentence.
     """
     gt_path, pred_path = Path(gt_path), Path(pred_path)
-    gt, gt_volume = _read(gt_path)
-    pred, pred_volume = _read(pred_path)
-    has_geometry = [v is not None and v.geometry is not None for v in (gt_volume, pred_volume)]
+    gt_mask, pred_mask = _read(gt_path), _read(pred_path)
+    gt_volume, pred_volume = gt_mask.volume, pred_mask.volume
+    has_geometry = [v is not None for v in (gt_volume, pred_volume)]
     if has_geometry[0] != has_geometry[1]:
         nifti, other = (gt_path, pred_path) if has_geometry[0] else (pred_path, gt_path)
         raise ImageReadError(
             f"{nifti.name} is NIfTI (reoriented by its affine) but {other.name} has no affine, so their voxels "
             "need not line up; give two NIfTI files or two arrays."
         )
-    # image masks stored as 0/255 mean one class: converted for both files together, so that a pair whose
-    # other file holds more classes keeps its values comparable
-    if gt_path.name.lower().endswith(PICTURE_SUFFIXES) and _binary_255(gt) and _binary_255(pred):
-        gt, pred = (gt == 255).astype(np.uint8), (pred == 255).astype(np.uint8)
-    if gt.shape != pred.shape:
+    if gt_mask.labels.shape != pred_mask.labels.shape:
         raise ImageReadError(
-            f"the ground truth {gt_path.name} has shape {gt.shape} but the prediction {pred_path.name} has shape "
-            f"{pred.shape}; they must match."
+            f"the ground truth {gt_path.name} has shape {gt_mask.labels.shape} but the prediction {pred_path.name} "
+            f"has shape {pred_mask.labels.shape}; they must match."
         )
+    gt, pred = _as_stored(gt_mask, pred_mask), _as_stored(pred_mask, gt_mask)
     axis_names = None
     if has_geometry[0]:
         if not np.allclose(_grid(gt_volume), _grid(pred_volume), atol=1e-3):

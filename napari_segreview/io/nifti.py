@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import ImageReadError, ObliqueAffineWarning
 from .files import write_atomically
-from .label_rule import as_label_array, looks_like_segmentation
+from .label_rule import looks_like_segmentation, segmentation_labels
 from .orientation import (
     affine_from_scale_translate,
     display_affine,
@@ -122,14 +122,16 @@ def volume_from_voxels(
         header=nib.Nifti1Header.from_header(header),
     )
     is_labels = looks_like_segmentation(shown, name)
+    labels, one_class_value = segmentation_labels(shown) if is_labels else (shown, None)
     return Volume(
-        data=as_label_array(shown) if is_labels else shown,
+        data=labels,
         name=name,
         scale=tuple(float(s) for s in scale),
         translate=tuple(float(t) for t in translate),
         is_labels=is_labels,
         geometry=geometry,
         oblique=oblique,
+        one_class_value=one_class_value,
     )
 
 

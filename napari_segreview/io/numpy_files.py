@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageReadError
-from .label_rule import as_label_array, looks_like_segmentation
+from .label_rule import looks_like_segmentation, segmentation_labels
 from .nifti import first_line, stem
 from .volume import Volume
 
@@ -34,10 +34,12 @@ def read_npy(path: str | os.PathLike) -> Volume:
     rgb = data.ndim == 3 and data.shape[-1] in (3, 4) and data.dtype != bool
     is_labels = not rgb and looks_like_segmentation(data, name)
     spatial_ndim = 2 if rgb else data.ndim
+    labels, one_class_value = segmentation_labels(data) if is_labels else (data, None)
     return Volume(
-        data=as_label_array(data) if is_labels else data,
+        data=labels,
         name=name,
         scale=(1.0,) * spatial_ndim,
         translate=(0.0,) * spatial_ndim,
         is_labels=is_labels,
+        one_class_value=one_class_value,
     )

@@ -58,6 +58,8 @@ class Volume:
     """An array ready for napari: display-ordered data, its scale and translate (mm), and its origin.
 
     ``geometry`` is None for files that carry none (``.npy``): they are shown with unit scale at the origin.
+    ``one_class_value`` is the value a one-class mask stored its foreground as (255 or 65535), now label 1; None
+    when the labels are as stored (see ``label_rule``).
     """
 
     data: np.ndarray
@@ -67,3 +69,4 @@ class Volume:
     is_labels: bool
     geometry: NiftiGeometry | None = None
     oblique: bool = False
+    one_class_value: int | None = None

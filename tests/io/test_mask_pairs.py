@@ -32,7 +32,8 @@ def test_ras_and_lps_files_of_one_grid_line_up(tmp_path, labels_volume):
     assert all(row["dice"] == 1.0 for row in volume_metrics(pair.gt, pair.pred).values())
 
 
-def test_0_255_image_masks_are_converted_per_pair(tmp_path):
+def test_a_one_class_value_that_is_a_label_of_the_other_file_is_kept(tmp_path):
+    """A 0/255 prediction against a 0/128/255 ground truth: 255 is one of the pair's labels, so it stays 255."""
     gt = np.zeros((10, 10), np.uint8)
     gt[2:5, 2:5], gt[6:9, 6:9] = 255, 128
     pred = np.where(gt == 255, 255, 0).astype(np.uint8)
