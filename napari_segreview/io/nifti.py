@@ -14,6 +14,7 @@ from .files import write_atomically
 from .label_rule import looks_like_segmentation, segmentation_labels
 from .orientation import (
     affine_from_scale_translate,
+    affine_problem,
     display_affine,
     display_to_file,
     file_to_display,
@@ -92,9 +93,12 @@ def volume_from_voxels(
     affine = np.array(affine, dtype=float)
     file_shape = tuple(int(n) for n in data.shape)
     data3 = _as_3d(data, source)
+    problem = affine_problem(affine)
+    if problem is not None:
+        raise ImageReadError(f"{source} {problem}.")
     file_ornt = nib.io_orientation(affine)
-    if not np.all(np.isfinite(affine)) or np.isnan(file_ornt).any():
-        raise ImageReadError(f"{source} has a degenerate affine (a voxel axis of zero length).")
+    if np.isnan(file_ornt).any():  # not expected once affine_problem passed; kept as the last word
+        raise ImageReadError(f"{source} has a degenerate affine; its voxel axes have no orientation.")
 
     shown = file_to_display(data3, file_ornt)
     scale, translate, oblique = scale_translate(display_affine(affine, file_ornt, data3.shape), shown.shape)

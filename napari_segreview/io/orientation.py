@@ -29,6 +29,43 @@ RAS_TO_DISPLAY = np.array([[0.0, 0.0, -1.0], [0.0, -1.0, 0.0], [-1.0, 0.0, 0.0]]
 # Largest direction-cosine deviation from the display axes still treated as not oblique (1e-4 rad, ~0.006
 # degree): qform quaternions stored as float32 leave rounding noise well below it.
 OBLIQUE_TOLERANCE = 1e-4
+# Smallest |cosine| of the angle between two voxel axes' directions still taken as two directions: below this
+# sine (axes within 0.06 degree of each other, or one a multiple of the other) the grid is degenerate, not
+# oblique or sheared. A gantry tilt of 30 degrees is a sine of 0.5.
+DEGENERATE_SINE = 1e-3
+
+
+def _affine_text(affine: np.ndarray) -> str:
+    """The affine's top three rows on one line, e.g. ``[[1, 0, 0, -20], [0, 1, 0, -30], [0, 0, 1, -40]]``."""
+    rows = (", ".join(f"{value:.6g}" for value in row) for row in np.asarray(affine, dtype=float)[:3])
+    return "[" + ", ".join(f"[{row}]" for row in rows) + "]"
+
+
+def affine_problem(affine: np.ndarray) -> str | None:
+    """What keeps a voxel-to-world ``affine`` from placing voxels in space, as the end of a sentence about its
+    file ("has an affine with NaN or infinite values ([[...]])"), or None when it is usable.
+
+    Usable means finite, every voxel axis of non-zero length and no two voxel axes pointing the same (or the
+    opposite) way; an oblique or sheared grid is usable.
+    """
+    affine = np.asarray(affine, dtype=float)
+    shown = _affine_text(affine)
+    if not np.all(np.isfinite(affine)):
+        return f"has an affine with NaN or infinite values ({shown}), so its voxels have no place in space"
+    linear = affine[:3, :3]
+    lengths = np.linalg.norm(linear, axis=0)
+    zero = np.flatnonzero(lengths <= lengths.max(initial=0.0) * 1e-12)
+    if zero.size:
+        return f"has a degenerate affine ({shown}): voxel axis {zero[0]} has zero length"
+    directions = linear / lengths
+    for first in range(linear.shape[1]):
+        for second in range(first + 1, linear.shape[1]):
+            cosine = abs(float(directions[:, first] @ directions[:, second]))
+            if np.sqrt(max(0.0, 1.0 - cosine * cosine)) < DEGENERATE_SINE:
+                return f"has a degenerate affine ({shown}): voxel axes {first} and {second} point the same way"
+    if abs(np.linalg.det(directions)) < DEGENERATE_SINE:  # three axes in one plane
+        return f"has a degenerate affine ({shown}): its three voxel axes lie in one plane"
+    return None
 
 
 def file_to_display(data: np.ndarray, file_ornt: np.ndarray) -> np.ndarray:
