@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 from .dicom import read_dicom_series
-from .errors import ImageReadError, ObliqueAffineWarning
+from .errors import ImageReadError, LossyMaskWarning, ObliqueAffineWarning
 from .image_files import PICTURE_SUFFIXES, is_picture_path, read_picture_volume, write_label_picture
 from .nifti import geometry_from_scale_translate, is_nifti_path, read_nifti, write_nifti_labels
 from .numpy_files import read_npy
 from .volume import NiftiGeometry, Volume
 
-READABLE_SUFFIXES = (".nii", ".nii.gz", ".npy")
+READABLE_SUFFIXES = (".nii", ".nii.gz", ".npy", *PICTURE_SUFFIXES)
 
 
 def is_readable_path(path: str | os.PathLike) -> bool:
@@ -22,7 +22,10 @@ def is_readable_path(path: str | os.PathLike) -> bool:
 
 def read_volume(path: str | os.PathLike) -> Volume:
     """Read a NIfTI, ``.npy`` or 2D picture file (PNG, JPEG, TIFF, BMP), or a folder of DICOM slices (needs
-    pydicom); raises ImageReadError with one sentence when it cannot."""
+    pydicom); raises ImageReadError with one sentence when it cannot.
+
+    Segmentations follow the one-class rule (a mask whose only foreground value is 1, 255 or 65535 is label 1);
+    a JPEG is always an image (see ``image_files``)."""
     if os.path.isdir(path):
         return read_dicom_series(path)
     if is_nifti_path(path):
@@ -37,6 +40,7 @@ def read_volume(path: str | os.PathLike) -> Volume:
 __all__ = [
     "PICTURE_SUFFIXES",
     "ImageReadError",
+    "LossyMaskWarning",
     "NiftiGeometry",
     "ObliqueAffineWarning",
     "Volume",

@@ -61,6 +61,21 @@ def lossy_format(path: str | os.PathLike) -> str | None:
     return None
 
 
+def is_single_picture(path: str | os.PathLike) -> bool:
+    """False for a TIFF holding more than one 2D picture (a stack, pages, a pyramid), which is not a picture file
+    but a volume for other readers; True for every other file, including a damaged one (reading it says so)."""
+    if Path(path).suffix.lower() not in (".tif", ".tiff"):
+        return True
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tiff:
+            shape, pages = tiff.series[0].shape, len(tiff.pages)
+    except Exception:  # damaged or not a TIFF: reading it gives the sentence
+        return True
+    return pages == 1 and (len(shape) == 2 or (len(shape) == 3 and shape[-1] in (3, 4)))
+
+
 def read_picture(path: str | os.PathLike) -> np.ndarray:
     """The pixels of a 2D picture: (rows, cols) grey or (rows, cols, 3|4) colour. Raises ImageReadError with one
     sentence for a missing, damaged or multi-page file."""

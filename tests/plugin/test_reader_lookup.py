@@ -10,7 +10,7 @@ from napari_segreview.plugin.reader import get_reader, read_layers
 from tests.nifti_cases import AFFINES, write_nifti
 
 
-@pytest.mark.parametrize("name", ["notes.txt", "scan.dcm", "image.png", "archive.nii.gz.zip"])
+@pytest.mark.parametrize("name", ["notes.txt", "scan.dcm", "image.gif", "archive.nii.gz.zip"])
 def test_other_file_types_get_none(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(b"x")
