@@ -104,7 +104,7 @@ def test_mni_sample_per_slice_matches_the_library(tmp_path):
     "arguments, message",
     [
         (["missing.nii.gz", "{pred}"], "missing.nii.gz does not exist."),
-        (["{gt}", "{pred}", "--per-slice", "oblique"], "--per-slice takes 0, 1, 2 or one of axial"),
+        (["{gt}", "{pred}", "--per-slice", "oblique"], "takes 0, 1 or 2 for a 3D image (array order) or axial"),
         (["{gt}", "{pred}", "--spacing", "1", "1"], "spacing has 2 values but the arrays are 3D"),
         (["{gt}", "{pred}", "--spacing", "1", "0", "1"], "spacing must be positive and finite"),
         (["{gt}", "{pred}", "--out", "report.txt"], "--out must end in .csv or .json"),

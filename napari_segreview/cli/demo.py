@@ -22,6 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="PNG",
         help="save a screenshot of the window to PNG and close it (for headless machines and docs)",
     )
+    parser.add_argument("--force", action="store_true", help="replace the --screenshot file if it exists")
     parser.set_defaults(run=run)
 
 
@@ -86,6 +87,8 @@ def save_screenshot(viewer, path: Path, fit: bool = True) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"the screenshot must be a .png file, not {args.screenshot.name}.")
+    if args.screenshot is not None and args.screenshot.exists() and not args.force:
+        raise UsageError(f"{args.screenshot} already exists; use --force to replace it.")
     if not _has_display():
         raise UsageError(
             "no display found (DISPLAY is not set); run it on a desktop, or headless with "

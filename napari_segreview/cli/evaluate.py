@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..dataset import ReportLocked, options_file_in_the_way, report_lock, spacing_problem
 from ..dataset.report import forget_options
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES, SLICE_AXIS_NAMES, load_mask_pair
-from ..io.reports import REPORT_SUFFIXES, format_table, write_report
+from ..io.reports import REPORT_SUFFIXES, format_table, printable_text, write_report
 from ..metrics import CONVENTIONS, ROW_KEYS, slice_metrics, summarize, volume_metrics
 from .errors import UsageError
 
@@ -65,15 +66,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _slice_axis(text: str, anatomical: bool) -> int:
+    """The array axis ``--per-slice`` names: 0, 1 or 2 (no negative axes: the numbers are the array order the
+    output shows), or for a NIfTI pair an anatomical name."""
     if text.lower() in SLICE_AXIS_NAMES:
         if not anatomical:
             raise UsageError(f"--per-slice {text} needs NIfTI files (they carry the anatomy); give 0, 1 or 2.")
         return SLICE_AXIS_NAMES[text.lower()]
-    try:
+    if text in ("0", "1", "2"):
         return int(text)
-    except ValueError:
-        names = ", ".join(SLICE_AXIS_NAMES)
-        raise UsageError(f"--per-slice takes 0, 1, 2 or one of {names}, not {text!r}.") from None
+    names = f" or {', '.join(SLICE_AXIS_NAMES)}" if anatomical else ""
+    raise UsageError(f"--per-slice takes 0, 1 or 2 for a 3D image (array order){names}, not {text!r}.")
+
+
+def check_spacing_option(spacing: list[float] | None) -> None:
+    """--spacing: each value finite, positive (checked with the arrays) and where distances do not overflow."""
+    problem = None if spacing is None else spacing_problem(spacing)
+    if problem is not None:
+        raise UsageError(f"--spacing {problem}.")
+
+
+def check_report_target(out: Path, force: bool, replace_hint: str = "use --force to replace it") -> None:
+    """Refuse (UsageError) to replace an existing report without --force; ``replace_hint`` says how to."""
+    if out.exists() and not force:
+        raise UsageError(f"{out} already exists; {replace_hint}.")
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -82,11 +97,20 @@ def _check_paths(args: argparse.Namespace) -> None:
             raise UsageError(f"{path} is a folder; give two files or two folders.")
         if not path.exists():
             raise UsageError(f"{path} does not exist.")
-    if args.out is not None:
-        if args.out.suffix.lower() not in REPORT_SUFFIXES:
-            raise UsageError(f"--out must end in .csv or .json, not {args.out.name}.")
-        if args.out.exists() and not args.force:
-            raise UsageError(f"{args.out} already exists; use --force to replace it.")
+    if args.out is not None and args.out.suffix.lower() not in REPORT_SUFFIXES:
+        raise UsageError(f"--out must end in .csv or .json, not {args.out.name}.")
+    check_spacing_option(args.spacing)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """With the report's lock held: nothing the run would replace exists, unless --force."""
+    check_report_target(args.out, args.force)
+    sidecar = options_file_in_the_way(args.out, None)
+    if sidecar is not None and not args.force:
+        raise UsageError(
+            f"{sidecar} already exists (the options of a dataset report named {args.out.name}); use --force to "
+            "replace it."
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,8 +126,24 @@ def run(args: argparse.Namespace) -> int:
         if given:
             raise UsageError(f"{option} is for two folders (dataset mode), not for a pair of files.")
     _check_paths(args)
+    if args.out is None:
+        return _evaluate_pair(args)
+    try:
+        with report_lock(args.out):
+            _check_outputs(args)
+            return _evaluate_pair(args)
+    except ReportLocked as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:  # the lock's folder cannot be made or written
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}.") from None
+
+
+def _evaluate_pair(args: argparse.Namespace) -> int:
     try:
         pair = load_mask_pair(args.gt, args.pred, spacing=args.spacing)
+        problem = spacing_problem(pair.spacing)
+        if problem is not None:
+            raise UsageError(f"the voxel spacing of {printable_text(args.gt.name)} {problem}.")
         options = {
             "spacing": pair.spacing,
             "labels": args.labels,
@@ -114,18 +154,20 @@ def run(args: argparse.Namespace) -> int:
         if args.per_slice is None:
             rows = [{"label": label, **row} for label, row in volume_metrics(pair.gt, pair.pred, **options).items()]
         else:
+            if pair.gt.ndim != 3:
+                raise UsageError(f"--per-slice needs 3D images; {printable_text(args.gt.name)} is {pair.gt.ndim}D.")
             axis = _slice_axis(args.per_slice, anatomical=pair.axis_names is not None)
             rows = slice_metrics(pair.gt, pair.pred, axis=axis, **options)
     except (ImageReadError, ValueError) as exc:
         raise UsageError(str(exc)) from None
 
-    case = args.gt.name
+    case = printable_text(args.gt.name)
     rows = [{"case": case, **row} for row in rows]
     summary = summarize(rows)
     leading = ("label",) if args.per_slice is None else ("slice", "label")
     names = pair.axis_names or tuple(f"axis {axis}" for axis in range(len(pair.spacing)))
     spacing = ", ".join(f"{name} {value:g}" for name, value in zip(names, pair.spacing, strict=True))
-    print(f"{case}  vs  {args.pred.name}   spacing ({spacing})   convention {args.convention}")
+    print(f"{case}  vs  {printable_text(args.pred.name)}   spacing ({spacing})   convention {args.convention}")
     print(format_table(rows, (*leading, *ROW_KEYS)))
     if args.per_slice is not None:
         print("\nper label, over slices where either mask has the label (inf = a slice missed or hallucinated):")
@@ -144,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         try:
             # a dataset report replaced by --force must not leave its options behind for a later --resume
-            forget_options(args.out)
+            if args.force:
+                forget_options(args.out)
             write_report(args.out, rows, summary)
         except OSError as exc:
             raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}.") from None

@@ -21,17 +21,21 @@ from ..dataset import (
     CaseFiles,
     MetricOptions,
     OptionMismatch,
+    ReportLocked,
     dataset_summary,
     evaluate_dataset,
     option_mismatch,
+    options_file_in_the_way,
     options_path,
     pair_folders,
     read_rows,
+    report_lock,
     resumable_rows,
 )
 from ..io.nifti import first_line
 from ..io.reports import REPORT_SUFFIXES, format_table
 from .errors import UsageError
+from .evaluate import check_report_target, check_spacing_option
 from .progress_bar import TextProgressBar
 
 SUMMARY_METRICS = ("dice", "iou", "hd", "hd95", "assd", "nsd")
@@ -53,8 +57,17 @@ def _check_options(args: argparse.Namespace) -> None:
         return
     if args.out.suffix.lower() not in REPORT_SUFFIXES:
         raise UsageError(f"--out must end in .csv or .json, not {args.out.name}.")
-    if args.out.exists() and not (args.force or args.resume):
-        raise UsageError(f"{args.out} already exists; use --resume to continue it or --force to replace it.")
+
+
+def _check_outputs(args: argparse.Namespace, options: MetricOptions) -> None:
+    """With the report's lock held: nothing the run would replace exists, unless --force (or --resume)."""
+    check_report_target(args.out, args.force or args.resume, "use --resume to continue it or --force to replace it")
+    sidecar = options_file_in_the_way(args.out, options)
+    if sidecar is not None and not args.force and not (args.resume and args.out.exists()):
+        raise UsageError(
+            f"{sidecar} already exists and does not record this run's options (it is no report's options, or "
+            f"another's); use --force to replace it."
+        )
 
 
 # how the refusal to resume names each recorded option: its flag, and the words for "not given"
@@ -181,6 +194,17 @@ def _report_pairing(unpaired: list[str], folder_name: str) -> None:
 
 def run_folders(args: argparse.Namespace) -> int:
     _check_options(args)
+    check_spacing_option(args.spacing)
+    if args.out is None:
+        return _run(args)
+    try:
+        with report_lock(args.out):
+            return _run(args)
+    except ReportLocked as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         pairing = pair_folders(args.gt, args.pred)
     except (ValueError, OSError) as exc:
@@ -194,6 +218,8 @@ def run_folders(args: argparse.Namespace) -> int:
         percentile=args.percentile,
         spacing=None if args.spacing is None else tuple(args.spacing),
     )
+    if args.out is not None:
+        _check_outputs(args, options)
     previous = _previous_rows(args, options)
     _report_pairing(pairing.gt_only, str(args.gt))
     _report_pairing(pairing.pred_only, str(args.pred))

@@ -4,9 +4,11 @@ on the image's grid (its affine copied), or a PNG mask for a 2D picture."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 
 from ..io import ImageReadError, geometry_from_scale_translate, read_volume, write_label_picture, write_nifti_labels
@@ -88,6 +90,10 @@ def _is_png(path: Path) -> bool:
     return path.suffix.lower() == ".png"
 
 
+# the normalisation sums squares of intensities in float64: beyond this magnitude they could overflow
+LARGEST_INTENSITY = 1e100
+
+
 def _check_paths(args: argparse.Namespace) -> None:
     if str(args.model) == DEMO_MODEL:
         args.model = demo_model_path()
@@ -95,8 +101,50 @@ def _check_paths(args: argparse.Namespace) -> None:
         raise UsageError(f"{args.image} does not exist." if not args.image.exists() else f"{args.image} is a folder.")
     if not (is_nifti_path(args.out) or _is_png(args.out)):
         raise UsageError(f"--out must end in .nii, .nii.gz or .png, not {args.out.name}.")
+    if os.path.exists(args.out) and os.path.samefile(args.out, args.image):
+        raise UsageError(f"--out {args.out} is the input image; give another file name for the labels.")
+    if args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a folder; give a file name for the labels.")
     if args.out.exists() and not args.force:
         raise UsageError(f"{args.out} already exists; use --force to replace it.")
+    _check_folder_writable(args.out)
+
+
+def _check_folder_writable(out: Path) -> None:
+    """The labels' folder, or the nearest one above it that exists (the rest is created), takes new files."""
+    folder = out.absolute().parent
+    while not folder.exists() and not folder.is_symlink():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {out}: {folder} is not a folder.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {out}: {folder} does not take new files (permission denied).")
+
+
+def _check_nifti_shape(out: Path, shape: tuple[int, ...], image_name: str) -> None:
+    """A NIfTI-1 header holds each axis length in 16 bits: refuse a longer axis before running the model."""
+    try:
+        nib.Nifti1Header().set_data_shape(shape)
+    except nib.spatialimages.HeaderDataError:
+        longest = max(shape)
+        raise UsageError(
+            f"--out {out.name}: {image_name} has {longest} voxels along one axis but a NIfTI-1 file holds at most "
+            f"32767 per axis; crop or downsample the image{' or write a .png' if len(shape) == 2 else ''}."
+        ) from None
+
+
+def _check_intensities(data: np.ndarray, image_name: str) -> None:
+    """Finite intensities no larger than LARGEST_INTENSITY (non-finite ones the normalisation leaves out)."""
+    if not np.issubdtype(data.dtype, np.floating):
+        return
+    largest = 0.0
+    for block in data if data.ndim >= 3 else (data,):  # a slice at a time: no copy of a whole volume
+        largest = max(largest, float(np.abs(block[np.isfinite(block)]).max(initial=0.0)))
+    if largest > LARGEST_INTENSITY:
+        raise UsageError(
+            f"{image_name} holds intensities up to {largest:.3g}; beyond {LARGEST_INTENSITY:g} they cannot be "
+            "normalised without overflow, so rescale the image."
+        )
 
 
 def _run_with_progress_bar(steps, bar: TextProgressBar):
@@ -125,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     rgb = volume.data.ndim == len(volume.scale) + 1
     spatial_ndim = len(volume.scale)
+    _check_intensities(volume.data, args.image.name)
     axis = _slice_axis(args.axis, volume.geometry is not None)
     if spatial_ndim == 2 and axis is not None:
         raise UsageError(f"--axis applies to 3D images; {args.image.name} is 2D.")
@@ -134,6 +183,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out.name}: a PNG holds a 2D mask but {args.image.name} is 3D; use .nii.gz.")
     if _is_png(args.out) and model.config.label_count > 256:
         raise UsageError(f"--out {args.out.name}: a PNG mask holds labels up to 255; use .nii.gz for this model.")
+    labels_shape = volume.data.shape[:spatial_ndim]
+    if not _is_png(args.out):
+        on_disk = volume.geometry.file_shape if volume.geometry is not None else labels_shape
+        _check_nifti_shape(args.out, tuple(on_disk), args.image.name)
 
     steps = run_inference(
         model,

@@ -6,18 +6,27 @@ client never holds a volume.
 
 from __future__ import annotations
 
+import errno
+import math
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..io.errors import ImageReadError
 from ..io.masks import load_mask_pair
 from ..io.nifti import first_line
+from ..io.reports import printable_text
 from ..metrics import ROW_KEYS, volume_metrics
 from ..metrics.rows import BOTH_EMPTY
 
 # every dataset row has these keys in this order (CSV needs one header for ok and error rows alike)
 DATASET_ROW_KEYS = ("case", "label", *ROW_KEYS, "message")
 METRIC_KEYS = ("dice", "iou", "hd", "hd95", "assd", "nsd")
+# voxel sizes within which every convention computes exactly: squared distances, and the surfel convention's
+# products of areas, stay far from float64's overflow and underflow (past about 1e76 the surfel HD95 is 0 and its
+# ASSD NaN; past 1e154 the border distances overflow)
+SPACING_RANGE = (1e-20, 1e20)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,42 @@ class MetricOptions:
     spacing: tuple[float, ...] | None = None
 
 
+def spacing_problem(spacing: Sequence[float]) -> str | None:
+    """None when every (finite, positive) value of ``spacing`` lies in SPACING_RANGE; else words for the rest
+    of a sentence: "(1e+308, 1, 1) is outside 1e-20 to 1e+20 per axis, ..."."""
+    low, high = SPACING_RANGE
+    values = [float(value) for value in spacing]
+    if all(low <= value <= high for value in values if math.isfinite(value) and value > 0):
+        return None
+    shown = ", ".join(f"{value:g}" for value in values)
+    return (
+        f"({shown}) is outside {low:g} to {high:g} per axis, where distances can be computed without overflow; "
+        "give it in another unit"
+    )
+
+
+def _link_problem(path: Path) -> str | None:
+    """What is wrong with ``path`` when it is a symbolic link that cannot be followed to a file, else None."""
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "loops back on itself"
+        if error.errno == errno.ENOENT:
+            return f"leads to {printable_text(os.readlink(path))}, which does not exist"
+        return f"cannot be followed ({(error.strerror or type(error).__name__).lower()})"
+    return None
+
+
+def _os_error_sentence(case: str, error: OSError) -> str:
+    if error.strerror and error.filename:
+        name = printable_text(os.path.basename(os.fsdecode(error.filename)))
+        return f"{case}: cannot read {name}: {error.strerror[0].lower()}{error.strerror[1:]}."
+    return f"{case}: {printable_text(first_line(error))}."
+
+
 def error_rows(case: str, message: str) -> list[dict]:
     """The single row of a case that could not be evaluated: no label, no metric, ``status`` ``error``."""
     row = dict.fromkeys(DATASET_ROW_KEYS)
@@ -55,11 +100,19 @@ def _no_label_rows(case: str) -> list[dict]:
 def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
     """Rows of one case, one per label (keys ``DATASET_ROW_KEYS``, ``message`` empty), sorted by label.
 
-    Never raises for a bad case: an unreadable, corrupt or shape-mismatched pair, or any other failure, gives
-    ``error_rows`` with one sentence.
+    Never raises for a bad case: an unreadable, corrupt or shape-mismatched pair, a symbolic link that loops or
+    leads nowhere, a spacing outside SPACING_RANGE, or any other failure, gives ``error_rows`` with one sentence.
     """
+    for role, path in (("ground truth", case.gt), ("prediction", case.pred)):
+        problem = _link_problem(path)
+        if problem is not None:
+            name = printable_text(path.name)
+            return error_rows(case.case, f"{case.case}: the {role} {name} is a symbolic link that {problem}.")
     try:
         pair = load_mask_pair(case.gt, case.pred, spacing=options.spacing)
+        problem = spacing_problem(pair.spacing)
+        if problem is not None:
+            return error_rows(case.case, f"{case.case}: its voxel spacing {problem}.")
         by_label = volume_metrics(
             pair.gt,
             pair.pred,
@@ -71,8 +124,10 @@ def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
         )
     except ImageReadError as exc:
         return error_rows(case.case, str(exc))
-    except (ValueError, OSError) as exc:
-        return error_rows(case.case, f"{case.case}: {first_line(exc)}.")
+    except OSError as exc:
+        return error_rows(case.case, _os_error_sentence(case.case, exc))
+    except ValueError as exc:
+        return error_rows(case.case, f"{case.case}: {printable_text(first_line(exc))}.")
     except MemoryError:
         return error_rows(case.case, f"{case.case} does not fit in memory.")
     except Exception as exc:  # a bad case must not end a run of hundreds

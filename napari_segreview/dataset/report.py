@@ -8,6 +8,7 @@ report in a sidecar ``<report>.options.json`` (CSV has no place for it that ever
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -55,13 +56,36 @@ def _read_sidecar(sidecar: Path) -> Any:
         raise ValueError(f"{sidecar.name} is not a segreview options file ({exc}).") from None
 
 
+def _records(sidecar: Path, record: dict[str, Any]) -> bool:
+    """Whether ``sidecar`` exists and holds ``record``; an unreadable one holds nothing."""
+    try:
+        return sidecar.is_file() and _read_sidecar(sidecar) == record
+    except (ValueError, OSError):
+        return False
+
+
+def options_file_in_the_way(report: str | os.PathLike, options: MetricOptions | None) -> Path | None:
+    """The options file beside the CSV report ``report`` that writing the report (recording ``options``; None
+    for a report that records none) would replace or remove, when it does not already hold those options;
+    None when nothing is in the way (no such file, a JSON report, or a file recording exactly ``options``, such
+    as the one a run interrupted in its first case leaves)."""
+    report = Path(report)
+    sidecar = options_path(report)
+    if _is_json(report) or not os.path.lexists(sidecar):
+        return None
+    if options is not None and _records(sidecar, options_record(options)):
+        return None
+    return sidecar
+
+
 def write_rows(path: str | os.PathLike, rows: Sequence[dict], options: MetricOptions | None = None) -> Path:
     """Write every row (sorted by case, then label) as CSV, or rows and summary as JSON, atomically: an
     interruption leaves the previous complete file, never half of one.
 
     With ``options`` the report records them (see the module docstring); without, it records none. Whenever
     the report and its sidecar both exist, the sidecar describes the report's rows, also after an interruption:
-    a sidecar that would change is removed before the report is rewritten and written anew after it.
+    a sidecar that would change (or that cannot be read) is removed before the report is rewritten and written
+    anew after it; the sidecar of a new report whose first write fails is removed with it.
     """
     path = Path(path)
     rows = sorted(rows, key=row_order)
@@ -72,28 +96,36 @@ def write_rows(path: str | os.PathLike, rows: Sequence[dict], options: MetricOpt
             summary[OPTIONS_KEY] = record
         return write_report(path, rows, summary)
     sidecar = options_path(path)
-    unchanged = record is not None and sidecar.is_file() and _read_sidecar(sidecar) == record
+    unchanged = record is not None and _records(sidecar, record)
     text = None if record is None else json.dumps(record, indent=1) + "\n"
 
     def write_sidecar() -> None:
         write_atomically(sidecar, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
+    new_sidecar = False
     if text is not None and not unchanged and not path.exists():
         # a new report: its options first, so that an interruption right after its first rows leaves a report
         # that can be resumed (a sidecar without a report describes no rows)
         write_sidecar()
-        unchanged = True
+        unchanged = new_sidecar = True
     if not unchanged:
         sidecar.unlink(missing_ok=True)
-    write_report(path, rows, summary)
+    try:
+        write_report(path, rows, summary)
+    except BaseException:
+        if new_sidecar and not path.exists():  # no report came of it: its options must not stay behind alone
+            sidecar.unlink(missing_ok=True)
+        raise
     if text is not None and not unchanged:
         write_sidecar()
     return path
 
 
 def forget_options(path: str | os.PathLike) -> None:
-    """Remove the options sidecar of a CSV report, before it is replaced by rows computed some other way."""
-    options_path(path).unlink(missing_ok=True)
+    """Remove the options sidecar of a CSV report, before it is replaced by rows computed some other way (a
+    JSON report has none: a file named like one beside it is left alone)."""
+    if not _is_json(Path(path)):
+        options_path(path).unlink(missing_ok=True)
 
 
 def recorded_options(path: str | os.PathLike) -> dict[str, Any] | None:
@@ -158,13 +190,15 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # newline="": a case name may hold a newline or carriage return, inside a quoted CSV field
+        with path.open(encoding="utf-8", newline="") as file:
+            text = file.read()
         if path.suffix.lower() == ".json":
             records = json.loads(text)["rows"]
             rows = [{key: record.get(key, "" if key == "message" else None) for key in DATASET_ROW_KEYS}
                     for record in records]  # fmt: skip
         else:
-            rows = [_csv_row(record) for record in csv.DictReader(text.splitlines())]
+            rows = [_csv_row(record) for record in csv.DictReader(io.StringIO(text, newline=""))]
         for row in rows:
             if not isinstance(row["case"], str) or not row["case"] or not isinstance(row["status"], str):
                 raise ValueError("a row without case or status")

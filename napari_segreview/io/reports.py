@@ -1,7 +1,9 @@
 """Writing metric rows as CSV or JSON, and formatting them as a table for the terminal.
 
 JSON follows the SPEC: ``{"rows": [...], "summary": {...}}``. Infinite distances (a missed structure) are
-written as ``Infinity`` in JSON (what Python's json module and pandas read) and ``inf`` in CSV.
+written as ``Infinity`` in JSON (what Python's json module and pandas read) and ``inf`` in CSV. Reports are
+UTF-8 whatever the file names: the bytes of a name that is not UTF-8 are written as ``\xe9`` (see
+:func:`printable_text`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,20 @@ from .files import write_atomically
 REPORT_SUFFIXES = (".csv", ".json")
 
 
+def printable_text(text: str) -> str:
+    """``text`` as any UTF-8 file or terminal takes it: the bytes of a file name that are not UTF-8 (which
+    Python keeps as lone surrogates, ``os.fsdecode``) become ``\\xe9``-style escapes; other text is unchanged."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
+def _printable_values(row: dict) -> dict:
+    return {key: printable_text(value) if isinstance(value, str) else value for key, value in row.items()}
+
+
 def _write_atomically(path: Path, text: str) -> None:
     """An interrupted write never leaves half a file."""
     write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8", newline=""))
@@ -29,9 +45,14 @@ def rows_to_csv(rows: Sequence[dict]) -> str:
         return ""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    # the minimal quoting quotes a field holding "\n" but not one holding "\r" (a file name may), which readers
+    # would split: such a row is written with every field quoted
+    quoting_all = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: repr(value) if isinstance(value, float) else value for key, value in row.items()})
+        cells = {key: repr(value) if isinstance(value, float) else value for key, value in row.items()}
+        has_return = any(isinstance(value, str) and "\r" in value for value in cells.values())
+        (quoting_all if has_return else writer).writerow(cells)
     return buffer.getvalue()
 
 
@@ -39,6 +60,7 @@ def write_report(path: str | os.PathLike, rows: Sequence[dict], summary: dict) -
     """Write rows (CSV) or rows and summary (JSON) to ``path``, chosen by its suffix."""
     path = Path(path)
     suffix = path.suffix.lower()
+    rows = [_printable_values(row) for row in rows]
     if suffix == ".csv":
         _write_atomically(path, rows_to_csv(rows))
     elif suffix == ".json":
