@@ -231,7 +231,40 @@ def test_the_lock_is_removed_when_a_run_fails(dataset, tmp_path, capsys):
     assert main(["evaluate", str(gt_dir), str(gt_dir), "--out", str(out)]) == 0
 
 
+def test_predict_refuses_a_folder_as_out(tmp_path, checkpoint, capsys, model_never_runs):
+    image = tmp_path / "image.npy"
+    np.save(image, smooth_image((16, 16)))
+    (tmp_path / "p.nii.gz").mkdir()
+    assert (
+        main(["predict", str(image), "--model", str(checkpoint), "--out", str(tmp_path / "p.nii.gz"), "--force"]) == 2
+    )
+    assert "is a folder" in _one_sentence(capsys.readouterr().err, "predict")
+
+
 # --- 15: --spacing far out of range, --per-slice negative
+
+
+def test_a_header_spacing_out_of_range_is_a_sentence_for_a_pair_and_a_row_in_a_dataset(tmp_path, capsys, recwarn):
+    import json
+
+    gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
+    gt_dir.mkdir()
+    pred_dir.mkdir()
+    mask = np.zeros((8, 8, 8), np.uint8)
+    mask[2:5, 2:5, 2:5] = 1
+    huge = np.diag([1e25, 1e25, 1e25, 1.0])
+    for folder in (gt_dir, pred_dir):
+        write_nifti(folder / "huge.nii.gz", mask, huge)
+        write_nifti(folder / "fine.nii.gz", mask, AFFINES["RAS"])
+    assert main(["evaluate", str(gt_dir / "huge.nii.gz"), str(pred_dir / "huge.nii.gz")]) == 2
+    err = _one_sentence(capsys.readouterr().err, "evaluate")
+    assert "the voxel spacing of huge.nii.gz (1e+25, 1e+25, 1e+25) is outside 1e-20 to 1e+20" in err
+    out = tmp_path / "report.json"
+    assert main(["evaluate", str(gt_dir), str(pred_dir), "--out", str(out)]) == 1
+    rows = {row["case"]: row for row in json.loads(out.read_text())["rows"]}
+    assert rows["fine.nii.gz"]["status"] == "ok" and rows["huge.nii.gz"]["status"] == "error"
+    assert rows["huge.nii.gz"]["message"].startswith("huge.nii.gz: its voxel spacing (1e+25, 1e+25, 1e+25) is outside")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
 @pytest.mark.parametrize("value", ["1e308", "1e-308", "1e30"])

@@ -65,8 +65,8 @@ def _check_outputs(args: argparse.Namespace, options: MetricOptions) -> None:
     sidecar = options_file_in_the_way(args.out, options)
     if sidecar is not None and not args.force and not (args.resume and args.out.exists()):
         raise UsageError(
-            f"{sidecar} already exists and does not record this run's options (it is no report's options, or "
-            f"another's); use --force to replace it."
+            f"{sidecar} already exists beside {args.out.name} and does not hold this run's options; use --force "
+            "to replace it."
         )
 
 
