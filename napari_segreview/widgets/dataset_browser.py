@@ -35,11 +35,13 @@ from ..dataset import (
     pair_folders,
     read_rows,
     recorded_options,
+    report_lock,
     worst_cases,
 )
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES
 from ..io.nifti import first_line
+from ..io.reports import printable_text
 from ..plugin.layers import LayerDataTuple
 from ..plugin.reader import read_layers
 from .dock_removal import call_when_removed
@@ -69,8 +71,10 @@ def report_entries(rows: list[dict]) -> list[dict]:
 @thread_worker(ignore_errors=True)
 def evaluation_worker(cases, out: Path):
     """Evaluates the cases in this process (one at a time, the report rewritten after each); yields
-    (done, total, rows) and returns the report's path."""
-    yield from evaluate_dataset_steps(cases, MetricOptions(), out=out)
+    (done, total, rows) and returns the report's path. Holds the report's lock, as the command line does, so a
+    CLI run on the same report cannot interleave its rows with these."""
+    with report_lock(out):
+        yield from evaluate_dataset_steps(cases, MetricOptions(), out=out)
     return out
 
 
@@ -109,7 +113,8 @@ def find_case_file(folder: Path, name: str, extra_suffixes: tuple[str, ...] = ()
     """The mask or image file of case ``name`` in ``folder`` (any suffix the reader knows), or None."""
     wanted = {name, *(name + extra for extra in extra_suffixes)}
     for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith(".") and case_name(path.name) in wanted:
+        # a report names a file whose name is not UTF-8 by its printable form (\xe9 escapes)
+        if path.is_file() and not path.name.startswith(".") and case_name(printable_text(path.name)) in wanted:
             return path
     return None
 
