@@ -16,6 +16,7 @@ from ..io.masks import SLICE_AXIS_NAMES
 from ..io.nifti import is_nifti_path
 from ..io.reports import format_table
 from ..model.demo import DEMO_MODEL, demo_model_path
+from ..model.normalisation import intensity_problem
 from ..model.precision import PRECISION_CHOICES
 from .errors import UsageError
 from .progress_bar import TextProgressBar
@@ -90,10 +91,6 @@ def _is_png(path: Path) -> bool:
     return path.suffix.lower() == ".png"
 
 
-# the normalisation sums squares of intensities in float64: beyond this magnitude they could overflow
-LARGEST_INTENSITY = 1e100
-
-
 def _check_paths(args: argparse.Namespace) -> None:
     if str(args.model) == DEMO_MODEL:
         args.model = demo_model_path()
@@ -133,20 +130,6 @@ def _check_nifti_shape(out: Path, shape: tuple[int, ...], image_name: str) -> No
         ) from None
 
 
-def _check_intensities(data: np.ndarray, image_name: str) -> None:
-    """Finite intensities no larger than LARGEST_INTENSITY (non-finite ones the normalisation leaves out)."""
-    if not np.issubdtype(data.dtype, np.floating):
-        return
-    largest = 0.0
-    for block in data if data.ndim >= 3 else (data,):  # a slice at a time: no copy of a whole volume
-        largest = max(largest, float(np.abs(block[np.isfinite(block)]).max(initial=0.0)))
-    if largest > LARGEST_INTENSITY:
-        raise UsageError(
-            f"{image_name} holds intensities up to {largest:.3g}; beyond {LARGEST_INTENSITY:g} they cannot be "
-            "normalised without overflow, so rescale the image."
-        )
-
-
 def _run_with_progress_bar(steps, bar: TextProgressBar):
     """Drive the inference generator, drawing its progress; returns its Prediction."""
     try:
@@ -173,7 +156,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     rgb = volume.data.ndim == len(volume.scale) + 1
     spatial_ndim = len(volume.scale)
-    _check_intensities(volume.data, args.image.name)
+    problem = intensity_problem(volume.data, args.image.name)
+    if problem is not None:  # said before the model is loaded onto a device
+        raise UsageError(problem)
     axis = _slice_axis(args.axis, volume.geometry is not None)
     if spatial_ndim == 2 and axis is not None:
         raise UsageError(f"--axis applies to 3D images; {args.image.name} is 2D.")

@@ -64,6 +64,26 @@ def _min_max(blocks: Iterator[np.ndarray], channels: int) -> tuple[np.ndarray, n
     return np.where(empty, 0.0, low), np.where(empty, 1.0, high)
 
 
+# the normalisation sums squares of intensities in float64: beyond this magnitude they could overflow
+LARGEST_INTENSITY = 1e100
+
+
+def intensity_problem(image: np.ndarray, image_name: str = "the image") -> str | None:
+    """One sentence when ``image`` holds finite intensities beyond LARGEST_INTENSITY (non-finite ones the
+    normalisation leaves out), else None. Looks at a slice at a time: no copy of a whole volume."""
+    if not np.issubdtype(image.dtype, np.floating):
+        return None
+    largest = 0.0
+    for block in image if image.ndim >= 3 else (image,):
+        largest = max(largest, float(np.abs(block[np.isfinite(block)]).max(initial=0.0)))
+    if largest > LARGEST_INTENSITY:
+        return (
+            f"{image_name} holds intensities up to {largest:.3g}; beyond {LARGEST_INTENSITY:g} they cannot be "
+            "normalised without overflow, so rescale the image."
+        )
+    return None
+
+
 def intensity_transform(
     image: np.ndarray, normalisation: Mapping[str, Any], *, channel_last: bool = False
 ) -> IntensityTransform:
@@ -72,6 +92,11 @@ def intensity_transform(
     image: 2D or 3D array of intensities, with a trailing channel axis when ``channel_last`` (RGB); non-finite
     voxels are left out of the statistics. A constant image gets scale 1 rather than a division by zero.
     """
+    problem = intensity_problem(image)
+    if problem is not None:
+        from .errors import ModelInputError
+
+        raise ModelInputError(problem[0].upper() + problem[1:])
     channels = image.shape[-1] if channel_last else 1
     clip = tuple(normalisation["clip"]) if "clip" in normalisation else None
 

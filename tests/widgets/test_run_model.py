@@ -184,3 +184,18 @@ def test_closing_the_dock_stops_the_run_and_adds_nothing(make_napari_viewer, qtb
     qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
     assert [layer.name for layer in viewer.layers] == ["long"]
     assert steps[-1].done < 32
+
+
+def test_intensities_beyond_the_normalisation_range_are_one_sentence(
+    make_napari_viewer, qtbot, checkpoint, notifications
+):
+    viewer = make_napari_viewer()
+    image = smooth_image((6, 10, 12)).astype(np.float64)
+    image[2, 3, 4] = 1e200  # squared in float64 it would overflow the normalisation
+    viewer.add_image(image, name="scan")
+    dock = _dock(viewer, checkpoint)
+    dock.run_button.click()
+    qtbot.waitUntil(lambda: not dock.busy, timeout=TIMEOUT)
+    assert [layer.name for layer in viewer.layers] == ["scan"]
+    (message,) = notifications["error"]
+    assert message.startswith("The image holds intensities up to 1e+200") and "\n" not in message
