@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import ImageReadError
 from .nifti import first_line, volume_from_voxels
+from .quiet import quiet_reading
 from .volume import Volume
 
 # A DICOM Part 10 file: a 128-byte preamble, then these four bytes.
@@ -124,6 +125,17 @@ def read_dicom_series(folder: str | os.PathLike) -> Volume:
     label = Path(os.path.abspath(folder)).name or os.fspath(folder)
     if not folder.is_dir():
         raise ImageReadError(f"{label} is not a folder.")
+    with quiet_reading():
+        try:
+            volume = _read_series(folder, label, pydicom)
+        except ImageReadError:
+            raise
+        except Exception as exc:  # a damaged value pydicom converts late (a description, a UID): still one sentence
+            raise ImageReadError(f"Cannot read the DICOM series in {label}: {first_line(exc)}.") from exc
+    return volume
+
+
+def _read_series(folder: Path, label: str, pydicom: Any) -> Volume:
     slices = _read_image_headers(folder, pydicom)
     if not slices:
         raise ImageReadError(f"{label} holds no DICOM image files.")
@@ -170,7 +182,12 @@ def _read_image_headers(folder: Path, pydicom: Any) -> list[_Slice]:
                 headless.append((path, media_class))  # an index, a report or a structure set: no image to stack
                 continue
             image_classes.add(media_class)
-            slices.append(_slice_geometry(path, dataset))
+            try:
+                slices.append(_slice_geometry(path, dataset))
+            except ImageReadError:
+                raise
+            except Exception as exc:  # pydicom converts values when they are first used: a damaged one fails here
+                raise ImageReadError(f"Cannot read {path.name} as DICOM: {first_line(exc)}.") from exc
     for path, media_class in headless:
         # a file of the images' own kind without an image size is damaged (cut short), not a report: skipping it
         # would silently drop a slice

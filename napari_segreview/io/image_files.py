@@ -17,6 +17,7 @@ import numpy as np
 from .errors import ImageReadError, LossyMaskWarning
 from .files import write_atomically
 from .label_rule import has_few_values, looks_like_segmentation, segmentation_labels
+from .quiet import quiet_library_logs
 from .volume import Volume
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -52,11 +53,12 @@ def lossy_format(path: str | os.PathLike) -> str | None:
     import tifffile
 
     try:
-        with tifffile.TiffFile(path) as tiff:
+        with quiet_library_logs(), tifffile.TiffFile(path) as tiff:
             compression = tiff.pages[0].compression
-    except Exception:  # damaged or not a TIFF: reading it gives the sentence
+            lossy = int(compression) in _LOSSY_TIFF_COMPRESSIONS
+    except Exception:  # damaged or not a TIFF (a damaged tag can hold anything): reading it gives the sentence
         return None
-    if int(compression) in _LOSSY_TIFF_COMPRESSIONS:
+    if lossy:
         return f"a TIFF with {getattr(compression, 'name', str(compression)).replace('_', ' ')} compression"
     return None
 
@@ -69,8 +71,8 @@ def is_single_picture(path: str | os.PathLike) -> bool:
     import tifffile
 
     try:
-        with tifffile.TiffFile(path) as tiff:
-            shape, pages = tiff.series[0].shape, len(tiff.pages)
+        with quiet_library_logs(), tifffile.TiffFile(path) as tiff:
+            shape, pages = tuple(int(n) for n in tiff.series[0].shape), len(tiff.pages)
     except Exception:  # damaged or not a TIFF: reading it gives the sentence
         return True
     return pages == 1 and (len(shape) == 2 or (len(shape) == 3 and shape[-1] in (3, 4)))
@@ -85,7 +87,7 @@ def read_picture(path: str | os.PathLike) -> np.ndarray:
     # the plugin is named: left to choose, imageio may try SimpleITK, whose errors are C++ source paths
     plugin = "tifffile" if path.suffix.lower() in (".tif", ".tiff") else "pillow"
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), quiet_library_logs():
             warnings.simplefilter("ignore")  # imageio warns about odd but readable files
             data = np.asarray(iio.imread(path, plugin=plugin))
     except FileNotFoundError:

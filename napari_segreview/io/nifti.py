@@ -20,6 +20,7 @@ from .orientation import (
     file_to_display,
     scale_translate,
 )
+from .quiet import quiet_reading
 from .volume import NiftiGeometry, Volume
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
@@ -66,15 +67,29 @@ def read_nifti(path: str | os.PathLike) -> Volume:
     emits an ObliqueAffineWarning: the volume is shown de-obliqued, its true affine is kept in the geometry.
     """
     path = Path(path)
-    try:
-        image = nib.load(path)
-        affine = np.array(image.affine, dtype=float)
-        data = np.asanyarray(image.dataobj)
-    except FileNotFoundError:
-        raise ImageReadError(f"{path.name} does not exist.") from None
-    except Exception as exc:  # nibabel, gzip and zlib raise many types for a damaged file
-        raise ImageReadError(f"Cannot read {path.name} as NIfTI: {first_line(exc)}.") from exc
-    return volume_from_voxels(data, affine, image.header, name=stem(path), source=path.name)
+    with quiet_reading():
+        try:
+            image = nib.load(path)
+            affine = np.array(image.affine, dtype=float)
+            data = np.asanyarray(image.dataobj)
+        except FileNotFoundError:
+            raise ImageReadError(f"{path.name} does not exist.") from None
+        except MemoryError:
+            raise ImageReadError(f"Cannot read {path.name} as NIfTI: {_too_large(image)}.") from None
+        except Exception as exc:  # nibabel, gzip and zlib raise many types for a damaged file
+            raise ImageReadError(f"Cannot read {path.name} as NIfTI: {first_line(exc)}.") from exc
+        volume = volume_from_voxels(data, affine, image.header, name=stem(path), source=path.name)
+    return volume
+
+
+def _too_large(image: nib.Nifti1Image) -> str:
+    """Why the voxels of a header that declares more than fits in memory cannot be read (often a damaged dim)."""
+    shape = "x".join(str(int(n)) for n in image.shape)
+    size = np.prod(image.shape, dtype=float) * image.get_data_dtype().itemsize
+    return (
+        f"its header declares {shape} voxels ({size / 1e9:.3g} GB), more than fits in memory, so the header is "
+        "probably damaged"
+    )
 
 
 def volume_from_voxels(
@@ -108,7 +123,7 @@ def volume_from_voxels(
                 f"{source} has an oblique affine; it is shown de-obliqued (nearest axes), "
                 "and its true affine is kept for writing."
             ),
-            stacklevel=3,  # the caller of read_nifti or read_dicom_series
+            stacklevel=2,  # issued again by quiet_reading for the caller of read_nifti or read_dicom_series
         )
 
     squeezed_axis = None

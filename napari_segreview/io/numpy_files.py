@@ -10,6 +10,7 @@ import numpy as np
 from .errors import ImageReadError
 from .label_rule import looks_like_segmentation, segmentation_labels
 from .nifti import first_line, stem
+from .quiet import quiet_reading
 from .volume import Volume
 
 
@@ -17,7 +18,8 @@ def read_npy(path: str | os.PathLike) -> Volume:
     """Read a 2D or 3D ``.npy`` array (2D RGB/RGBA images as (rows, cols, 3|4) are kept as images)."""
     path = Path(path)
     try:
-        data = np.load(path, allow_pickle=False)
+        with quiet_reading():  # a damaged header makes numpy's parser warn before it fails
+            data = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise ImageReadError(f"{path.name} does not exist.") from None
     except Exception as exc:  # truncated header, pickled objects, not an npy file

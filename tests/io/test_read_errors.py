@@ -81,3 +81,17 @@ def test_rgb_nifti_is_refused_in_one_sentence(tmp_path):
     nib.save(nib.Nifti1Image(rgb, np.eye(4)), path)
     with pytest.raises(ImageReadError, match="colour.nii holds .* voxels"):
         read_volume(path)
+
+
+@pytest.mark.parametrize("name", ["huge.nii", "huge.nii.gz"])
+def test_a_header_declaring_more_voxels_than_memory_holds_is_one_sentence(tmp_path, name):
+    header = nib.Nifti1Image(np.zeros((4, 4, 4), np.uint8), np.eye(4)).header
+    header["dim"] = [3, 32767, 32767, 32767, 1, 1, 1, 1]  # 35 TB of uint8 in a file of a few hundred bytes
+    data = header.binaryblock + bytes(4 + 64)
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    with pytest.raises(ImageReadError) as caught:
+        read_volume(path)
+    _assert_one_sentence(str(caught.value), name)
+    # where the allocation fails (no memory overcommit) the sentence names the declared size, not "MemoryError"
+    assert "MemoryError" not in str(caught.value)
