@@ -22,7 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="Dice, IoU, HD, HD95, ASSD and NSD of a prediction against its ground truth",
         description=(
             "Compare a prediction with its ground truth, per label, over the whole volume or per slice. "
-            f"Files: {', '.join(MASK_SUFFIXES)}. NIfTI spacing comes from the header (mm). Distances are in the "
+            f"Files: {', '.join(s for s in MASK_SUFFIXES if s not in ('.jpg', '.jpeg'))} (JPEG masks are refused: "
+            "lossy). NIfTI spacing comes from the header (mm). Distances are in the "
             "unit of the spacing; a missed structure gives inf, never NaN."
         ),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nibabel as nib
@@ -150,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         volume = read_volume(args.image)
+        volume = replace(volume, data=volume.stored_values())  # an input image: intensities as stored
         model = load_model(args.model)
         device = resolve_device(args.device)
     except (ImageReadError, CheckpointError, DeviceError) as exc:

@@ -70,3 +70,10 @@ class Volume:
     geometry: NiftiGeometry | None = None
     oblique: bool = False
     one_class_value: int | None = None
+
+    def stored_values(self) -> np.ndarray:
+        """The data with the values the file stored: a one-class mask's label 1 back to its 255 or 65535. For a
+        file used as a model's input image, where 0/255 must stay intensities 0 and 255."""
+        if self.one_class_value is None:
+            return self.data
+        return self.data.astype(np.min_scalar_type(self.one_class_value)) * self.one_class_value

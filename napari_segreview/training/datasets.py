@@ -5,7 +5,7 @@ Layouts (:func:`load_training_data` picks one from the path):
 - ``DATA/images/`` + ``DATA/masks/`` of PNG/JPEG/TIFF/BMP files (the ISIC layout): an image pairs with the mask of
   the same stem, or of its stem + ``_segmentation``, ``_mask`` or ``_seg`` (``ISIC_0000000.jpg`` with
   ``ISIC_0000000_segmentation.png``). Masks of only 0 and 255 become 0/1; other masks keep their label values
-  (JPEG masks, whose compression blurs 0/255, are thresholded at 128). Each image is one case of one slice.
+  (JPEG masks are refused: their compression turns 0/255 into many values). Each image is one case of one slice.
 - ``DATA/images/`` + ``DATA/masks/`` of NIfTI files, paired the same way, or a folder of NIfTI files where
   ``NAME.nii.gz`` pairs with ``NAME_seg.nii.gz``: each volume is one case, cut into slices along ``axis``
   (display order, as ``io.read_nifti`` and the inference engine see it: 0 = axial).
@@ -126,8 +126,6 @@ def _read_2d_image(path: Path) -> np.ndarray:
 
 def _mask_labels(data: np.ndarray, path: Path) -> np.ndarray:
     values = np.unique(data)
-    if path.suffix.lower() in (".jpg", ".jpeg") and values.max(initial=0) > 1:
-        return (data >= 128).astype(np.uint8)
     if set(values.tolist()) <= {0, 255}:
         return (data == 255).astype(np.uint8)
     if not np.issubdtype(data.dtype, np.integer) or values.min() < 0 or values.max() > 255:

@@ -186,3 +186,19 @@ def test_precision_option_reaches_the_engine_and_is_reported(scan, checkpoint, t
     assert "on cpu in bfloat16" in capsys.readouterr().out
     expected = predict(load_model(checkpoint), read_nifti(scan).data, axis=0, precision="bfloat16").labels
     np.testing.assert_array_equal(read_nifti(out).data, expected)
+
+
+def test_a_binary_looking_input_image_keeps_its_intensities(tmp_path):
+    """A 0/255 image looks like a one-class mask to the reader (label 1); as a model input it must stay 0/255:
+    with a fixed normalisation 0/1 would give other labels."""
+    fixed = save_random_checkpoint(
+        tmp_path / "fixed.pt", classes=1, normalisation={"kind": "fixed", "mean": 100.0, "std": 50.0}
+    )[0]
+    image = np.zeros((24, 32), np.uint8)
+    image[5:18, 6:25] = 255
+    np.save(tmp_path / "binary.npy", image)
+    out = tmp_path / "binary_pred.nii"
+    assert cli.main(["predict", str(tmp_path / "binary.npy"), "--model", str(fixed), "--out", str(out)]) == 0
+    expected = predict(load_model(fixed), image.astype(np.float32)).labels
+    assert not np.array_equal(expected, predict(load_model(fixed), (image > 0).astype(np.float32)).labels)
+    np.testing.assert_array_equal(read_nifti(out).data, expected)
