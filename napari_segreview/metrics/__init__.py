@@ -3,7 +3,7 @@
 Pure numpy/scipy (scikit-image for the surfel table): no Qt, no napari, no torch.
 """
 
-from .evaluate import LabelEvaluation, evaluate_label, slice_metrics, volume_metrics
+from .evaluate import LabelEvaluation, evaluate_label, evaluate_labels, slice_metrics, volume_metrics
 from .rows import ROW_KEYS
 from .summary import summarize
 from .validation import CONVENTIONS
@@ -13,6 +13,7 @@ __all__ = [
     "ROW_KEYS",
     "LabelEvaluation",
     "evaluate_label",
+    "evaluate_labels",
     "slice_metrics",
     "summarize",
     "volume_metrics",

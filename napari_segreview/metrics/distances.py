@@ -73,6 +73,21 @@ def _shifted(points: SurfacePoints, offset: np.ndarray) -> SurfacePoints:
     return replace(points, groups=points.groups + offset[0], index=points.index + offset[1:])
 
 
+def box_distances(
+    gt: SurfacePoints, pred: SurfacePoints, offset: np.ndarray, box_shape: tuple[int, ...], plane_spacing: np.ndarray
+) -> SurfaceDistances:
+    """Surface distances of points found inside a box of shape ``box_shape`` (groups, *plane) whose first voxel
+    is at ``offset`` of the stack: distances are computed in box coordinates, points are returned in the
+    stack's."""
+    plane_shape = tuple(box_shape[1:])
+    return SurfaceDistances(
+        gt=_shifted(gt, offset),
+        pred=_shifted(pred, offset),
+        gt_to_pred=nearest_distances(gt, pred, plane_spacing, plane_shape),
+        pred_to_gt=nearest_distances(pred, gt, plane_spacing, plane_shape),
+    )
+
+
 def stack_surface_distances(
     gt: np.ndarray, pred: np.ndarray, plane_spacing: np.ndarray, convention: str
 ) -> SurfaceDistances:
@@ -85,10 +100,4 @@ def stack_surface_distances(
     box = bounding_box(gt | pred) or tuple(slice(0, 1) for _ in gt.shape)
     offset = np.array([s.start for s in box])
     gt_points, pred_points = surface_points(gt[box], pred[box], convention, plane_spacing)
-    shape = tuple(s.stop - s.start for s in box[1:])
-    return SurfaceDistances(
-        gt=_shifted(gt_points, offset),
-        pred=_shifted(pred_points, offset),
-        gt_to_pred=nearest_distances(gt_points, pred_points, plane_spacing, shape),
-        pred_to_gt=nearest_distances(pred_points, gt_points, plane_spacing, shape),
-    )
+    return box_distances(gt_points, pred_points, offset, tuple(s.stop - s.start for s in box), plane_spacing)

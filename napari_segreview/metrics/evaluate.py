@@ -1,14 +1,22 @@
-"""The public metric functions: per volume, per slice, and the surface distances behind them."""
+"""The public metric functions: per volume, per slice, and the surface distances behind them.
+
+Each call makes one labelled pass over each map (every label's bounding box, :mod:`.boxes`) and then evaluates
+every label inside the union of its two boxes (:mod:`.label_surfaces`), so the cost grows with the size of the
+labels' boxes, not with the number of labels times the volume.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from .distances import SurfaceDistances, stack_surface_distances
+from .boxes import Box, label_boxes, union_box
+from .distances import SurfaceDistances, box_distances
+from .label_surfaces import label_surfaces, slab_size
 from .rows import distance_metrics, metric_rows
+from .surfaces import surfel_sizes
 from .validation import check_axis, check_labels, check_masks, check_options, check_spacing
 
 
@@ -37,18 +45,87 @@ class LabelEvaluation:
         return np.insert(in_plane, self.axis, surface.groups.astype(float), axis=1)
 
 
-def _evaluate_stack(gt_stack, pred_stack, label, plane_spacing, convention, nsd_tolerance, percentile, axis):
-    n_groups = gt_stack.shape[0]
-    plane_axes = tuple(range(1, gt_stack.ndim))
-    distances = stack_surface_distances(gt_stack, pred_stack, plane_spacing, convention)
-    by_distance = distance_metrics(distances, n_groups, convention, nsd_tolerance, percentile)
-    rows = metric_rows(
-        gt_stack.sum(axis=plane_axes),
-        pred_stack.sum(axis=plane_axes),
-        (gt_stack & pred_stack).sum(axis=plane_axes),
-        by_distance,
+@dataclass(frozen=True)
+class _Stacks:
+    """Both maps as stacks (groups, *plane) and what every label's evaluation on them shares."""
+
+    gt: np.ndarray
+    pred: np.ndarray
+    axis: int | None
+    plane_spacing: np.ndarray
+    convention: str
+    nsd_tolerance: float
+    percentile: float
+    sizes: np.ndarray | None
+
+    def stack_box(self, box: Box | None) -> Box | None:
+        """An array box in stack coordinates: the volume is group 0; slices move the slice axis first."""
+        if box is None:
+            return None
+        if self.axis is None:
+            return (slice(0, 1), *box)
+        return (box[self.axis], *(b for a, b in enumerate(box) if a != self.axis))
+
+    def evaluate(self, label: int, box: Box | None) -> LabelEvaluation:
+        """One label inside ``box`` (stack coordinates, None when the label is in neither map)."""
+        n_groups = self.gt.shape[0]
+        # absent from both maps: a one-voxel box gives empty surfaces and zero counts through the same code
+        box = box or tuple(slice(0, 1) for _ in self.gt.shape)
+        found = label_surfaces(self.gt, self.pred, label, box, self.convention, self.sizes, slab_size(self.gt.size))
+        offset = np.array([s.start for s in box])
+        box_shape = tuple(s.stop - s.start for s in box)
+        distances = box_distances(found.gt, found.pred, offset, box_shape, self.plane_spacing)
+        by_distance = distance_metrics(distances, n_groups, self.convention, self.nsd_tolerance, self.percentile)
+        counts = []
+        for in_box in (found.gt_voxels, found.pred_voxels, found.overlap):
+            per_group = np.zeros(n_groups, np.int64)
+            per_group[box[0]] = in_box
+            counts.append(per_group)
+        rows = metric_rows(*counts, by_distance)
+        return LabelEvaluation(label=label, rows=rows, distances=distances, axis=self.axis)
+
+
+def evaluate_labels(
+    gt,
+    pred,
+    labels: Iterable[int] | None = None,
+    *,
+    spacing=None,
+    axis: int | None = None,
+    convention: str = "border",
+    nsd_tolerance: float = 1.0,
+    percentile: float = 95.0,
+) -> Iterator[LabelEvaluation]:
+    """The :class:`LabelEvaluation` of every label, one at a time in ascending label order (for progress).
+
+    Checks the inputs and makes the labelled pass over both maps at once; each label is evaluated when the
+    iterator reaches it. ``labels`` None means every non-zero value present in either map; a requested label
+    present in neither gives ``both_empty`` rows. ``axis`` as in :func:`evaluate_label`.
+    """
+    gt, pred = check_masks(gt, pred)
+    spacing = check_spacing(spacing, gt.ndim)
+    check_options(convention, nsd_tolerance, percentile)
+    wanted = None if labels is None else check_labels(labels, gt, pred)
+    if axis is None:
+        gt_stack, pred_stack, plane_spacing = gt[None], pred[None], spacing
+    else:
+        axis = check_axis(axis, gt.ndim)
+        gt_stack, pred_stack = np.moveaxis(gt, axis, 0), np.moveaxis(pred, axis, 0)
+        plane_spacing = np.delete(spacing, axis)
+    gt_boxes, pred_boxes = label_boxes(gt, wanted), label_boxes(pred, wanted)
+    labels = wanted if wanted is not None else sorted(set(gt_boxes) | set(pred_boxes))
+    stacks = _Stacks(
+        gt=gt_stack,
+        pred=pred_stack,
+        axis=axis,
+        plane_spacing=plane_spacing,
+        convention=convention,
+        nsd_tolerance=nsd_tolerance,
+        percentile=percentile,
+        sizes=surfel_sizes(plane_spacing) if convention == "surfel" else None,
     )
-    return LabelEvaluation(label=label, rows=rows, distances=distances, axis=axis)
+    boxes = {label: stacks.stack_box(union_box(gt_boxes.get(label), pred_boxes.get(label))) for label in labels}
+    return (stacks.evaluate(label, boxes[label]) for label in labels)
 
 
 def evaluate_label(
@@ -67,18 +144,8 @@ def evaluate_label(
     ``axis=None`` evaluates the whole volume (one row); an integer evaluates every slice along that axis with
     in-plane distances (one row per slice). The heatmaps paint ``distances``: the very numbers behind HD95.
     """
-    gt, pred = check_masks(gt, pred)
-    spacing = check_spacing(spacing, gt.ndim)
-    [label] = check_labels([label], gt, pred)
-    check_options(convention, nsd_tolerance, percentile)
-    if axis is None:
-        return _evaluate_stack(
-            (gt == label)[None], (pred == label)[None], label, spacing, convention, nsd_tolerance, percentile, None
-        )
-    axis = check_axis(axis, gt.ndim)
-    gt_stack, pred_stack = np.moveaxis(gt, axis, 0) == label, np.moveaxis(pred, axis, 0) == label
-    plane_spacing = np.delete(spacing, axis)
-    return _evaluate_stack(gt_stack, pred_stack, label, plane_spacing, convention, nsd_tolerance, percentile, axis)
+    options = {"convention": convention, "nsd_tolerance": nsd_tolerance, "percentile": percentile}
+    return next(evaluate_labels(gt, pred, [label], spacing=spacing, axis=axis, **options))
 
 
 def volume_metrics(
@@ -104,16 +171,8 @@ def volume_metrics(
     gt_voxels, pred_voxels and status (ok, both_empty, gt_empty, pred_empty). One empty mask gives Dice 0 and
     infinite distances; both empty give Dice 1 and distance 0. Never NaN.
     """
-    gt, pred = check_masks(gt, pred)
-    spacing = check_spacing(spacing, gt.ndim)
-    check_options(convention, nsd_tolerance, percentile)
-    result = {}
-    for label in check_labels(labels, gt, pred):
-        evaluation = _evaluate_stack(
-            (gt == label)[None], (pred == label)[None], label, spacing, convention, nsd_tolerance, percentile, None
-        )
-        result[label] = evaluation.rows[0]
-    return result
+    options = {"spacing": spacing, "convention": convention, "nsd_tolerance": nsd_tolerance, "percentile": percentile}
+    return {evaluation.label: evaluation.rows[0] for evaluation in evaluate_labels(gt, pred, labels, **options)}
 
 
 def slice_metrics(
@@ -134,21 +193,11 @@ def slice_metrics(
     label is absent from both masks are included with status ``both_empty``. All slices are computed in one
     pass over the stack.
     """
-    gt, pred = check_masks(gt, pred)
-    axis = check_axis(axis, gt.ndim)
-    spacing = check_spacing(spacing, gt.ndim)
-    check_options(convention, nsd_tolerance, percentile)
-    labels = check_labels(labels, gt, pred)
-    gt_moved, pred_moved = np.moveaxis(gt, axis, 0), np.moveaxis(pred, axis, 0)
-    plane_spacing = np.delete(spacing, axis)
-    per_label = [
-        _evaluate_stack(
-            gt_moved == label, pred_moved == label, label, plane_spacing, convention, nsd_tolerance, percentile, axis
-        ).rows
-        for label in labels
-    ]
+    options = {"spacing": spacing, "convention": convention, "nsd_tolerance": nsd_tolerance, "percentile": percentile}
+    evaluations = list(evaluate_labels(gt, pred, labels, axis=axis, **options))
+    n_slices = np.shape(gt)[axis]
     return [
-        {"slice": index, "label": label, **rows[index]}
-        for index in range(gt_moved.shape[0])
-        for label, rows in zip(labels, per_label, strict=True)
+        {"slice": index, "label": evaluation.label, **evaluation.rows[index]}
+        for index in range(n_slices)
+        for evaluation in evaluations
     ]

@@ -59,11 +59,16 @@ def border_voxels(stack: np.ndarray) -> np.ndarray:
     return stack & ~interior
 
 
-def neighbourhood_codes(stack: np.ndarray) -> np.ndarray:
-    """Configuration code of every 2x2(x2) cell of the plane, over the zero-padded grid of voxel corners."""
+def neighbourhood_codes(stack: np.ndarray, padding: list[tuple[int, int]] | None = None) -> np.ndarray:
+    """Configuration code of every 2x2(x2) cell of the plane, over the zero-padded grid of voxel corners.
+
+    ``padding`` (one (before, after) pair per axis, groups first) replaces the default one zero voxel on each
+    side of every plane axis: a slab of a larger stack pads only where the slab meets the stack's edge.
+    """
     plane_ndim = stack.ndim - 1
     weights = CODE_WEIGHTS_3D if plane_ndim == 3 else CODE_WEIGHTS_2D
-    padded = np.pad(stack, [(0, 0)] + [(1, 1)] * plane_ndim).astype(np.uint8)
+    padding = padding or [(0, 0)] + [(1, 1)] * plane_ndim
+    padded = np.pad(stack, padding).astype(np.uint8)
     corners = tuple(n - 1 for n in padded.shape[1:])
     codes = np.zeros((stack.shape[0], *corners), dtype=np.uint8)
     for offset in np.ndindex(*(2,) * plane_ndim):
@@ -83,20 +88,45 @@ def _points(surface: np.ndarray, other_inside: np.ndarray, other_surface: np.nda
     )
 
 
+def surfel_points(gt_codes: np.ndarray, pred_codes: np.ndarray, sizes: np.ndarray) -> tuple[SurfacePoints, ...]:
+    """Surfels of ``gt`` and of ``pred`` from their cell codes (see :func:`neighbourhood_codes`); ``sizes`` is
+    the surfel size of each code (:func:`surfel_sizes`)."""
+    full = 2 ** (2 ** (gt_codes.ndim - 1)) - 1
+    gt_surface = (gt_codes != 0) & (gt_codes != full)
+    pred_surface = (pred_codes != 0) & (pred_codes != full)
+    # a surfel off the other surface has a cell entirely inside or entirely outside the other mask
+    gt_points = _points(gt_surface, pred_codes == full, pred_surface, sizes[gt_codes[gt_surface]])
+    pred_points = _points(pred_surface, gt_codes == full, gt_surface, sizes[pred_codes[pred_surface]])
+    return gt_points, pred_points
+
+
+def border_points(gt: np.ndarray, pred: np.ndarray) -> tuple[SurfacePoints, ...]:
+    """Border voxels of ``gt`` and of ``pred`` (bool stacks of one shape)."""
+    gt_surface, pred_surface = border_voxels(gt), border_voxels(pred)
+    return _points(gt_surface, pred, pred_surface, None), _points(pred_surface, gt, gt_surface, None)
+
+
+def surfel_sizes(plane_spacing) -> np.ndarray:
+    """Surfel size (area in 3D, length in 2D, physical units) of every cell code of a plane with this spacing."""
+    return surfel_areas_3d(plane_spacing) if len(plane_spacing) == 3 else surfel_lengths_2d(plane_spacing)
+
+
 def surface_points(gt: np.ndarray, pred: np.ndarray, convention: str, plane_spacing) -> tuple[SurfacePoints, ...]:
     """Surface points of ``gt`` and of ``pred`` (bool stacks of one shape) in the given convention."""
     if convention == "surfel":
-        full = 2 ** (2 ** (gt.ndim - 1)) - 1
-        gt_codes, pred_codes = neighbourhood_codes(gt), neighbourhood_codes(pred)
-        gt_surface = (gt_codes != 0) & (gt_codes != full)
-        pred_surface = (pred_codes != 0) & (pred_codes != full)
-        sizes = surfel_areas_3d(plane_spacing) if gt.ndim == 4 else surfel_lengths_2d(plane_spacing)
-        # a surfel off the other surface has a cell entirely inside or entirely outside the other mask
-        gt_points = _points(gt_surface, pred_codes == full, pred_surface, sizes[gt_codes[gt_surface]])
-        pred_points = _points(pred_surface, gt_codes == full, gt_surface, sizes[pred_codes[pred_surface]])
-        return gt_points, pred_points
-    gt_surface, pred_surface = border_voxels(gt), border_voxels(pred)
-    return _points(gt_surface, pred, pred_surface, None), _points(pred_surface, gt, gt_surface, None)
+        return surfel_points(neighbourhood_codes(gt), neighbourhood_codes(pred), surfel_sizes(plane_spacing))
+    return border_points(gt, pred)
+
+
+def concatenate_points(parts: list[SurfacePoints]) -> SurfacePoints:
+    """The points of consecutive slabs as one set, in the order given."""
+    return SurfacePoints(
+        groups=np.concatenate([p.groups for p in parts]),
+        index=np.concatenate([p.index for p in parts]),
+        weights=None if parts[0].weights is None else np.concatenate([p.weights for p in parts]),
+        outside_other=np.concatenate([p.outside_other for p in parts]),
+        on_other=np.concatenate([p.on_other for p in parts]),
+    )
 
 
 def bounding_box(mask: np.ndarray) -> tuple[slice, ...] | None:

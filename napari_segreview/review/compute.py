@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..metrics import LabelEvaluation, evaluate_label
+from ..metrics import LabelEvaluation, evaluate_labels
 from ..metrics.validation import check_labels, check_masks, check_spacing
 
 
@@ -21,6 +21,12 @@ class ReviewSettings:
     convention: str = "border"
     nsd_tolerance: float = 1.0
     percentile: float = 95.0
+    # {label: name} for the progress messages; names change no number, so they take no part in comparisons
+    class_names: dict | None = field(default=None, compare=False)
+
+    def label_name(self, label: int) -> str:
+        name = (self.class_names or {}).get(label)
+        return f"{name} (label {label})" if name else f"label {label}"
 
     def metric_options(self) -> dict:
         return {
@@ -66,15 +72,9 @@ class ReviewResult:
         return [{"label": label, **row} for label, row in sorted(self.volume.items())]
 
 
-def _slice_rows(gt, pred, label, settings: ReviewSettings, offset: int = 0) -> dict[tuple[int, int], dict]:
-    if gt.ndim == 2:
-        return {}
-    evaluation = evaluate_label(gt, pred, label, axis=settings.axis, **settings.metric_options())
-    return {(offset + index, label): row for index, row in enumerate(evaluation.rows)}
-
-
 def run_review(gt, pred, settings: ReviewSettings) -> Generator[Progress, None, ReviewResult]:
-    """Compute volume and per-slice metrics of every label, yielding a Progress before each step.
+    """Compute volume and per-slice metrics of every label, yielding a Progress (with the label's name when
+    ``settings.class_names`` has one) before each label, then a last one when done.
 
     Returns (as the generator's return value) a :class:`ReviewResult`. Raises ValueError with one sentence for
     inputs the metrics refuse (shape mismatch, non-integer labels, bad spacing).
@@ -107,24 +107,34 @@ def _review(gt, pred, settings: ReviewSettings, previous: ReviewResult | None, e
     labels = tuple(sorted(labels))
     slices = dict(previous.slices) if previous is not None else {}
     result = ReviewResult(settings=settings, labels=labels, shape=gt.shape, slices=slices)
-    total = 2 * len(labels)
+    options = settings.metric_options()
+    # one labelled pass per map and call; each iterator then evaluates one label per step, in label order
+    volume = evaluate_labels(gt, pred, labels, **options)
+    fresh = [label for label in labels if previous is None or label not in previous.labels]
+    kept = [label for label in labels if label not in fresh]
+    if gt.ndim == 3:
+        every_slice = evaluate_labels(gt, pred, fresh, axis=settings.axis, **options)
+        edited_parts = []
+        for start, stop in _runs(edited) if kept else []:
+            part = [slice(None)] * 3
+            part[settings.axis] = slice(start, stop)
+            part = tuple(part)
+            edited_parts.append((start, evaluate_labels(gt[part], pred[part], kept, axis=settings.axis, **options)))
+    total = len(labels)
     for step, label in enumerate(labels):
-        yield Progress(2 * step, total, f"label {label}: volume metrics and surface distances")
-        evaluation = evaluate_label(gt, pred, label, **settings.metric_options())
+        work = f"{len(edited)} edited slice(s)" if label in kept else "volume and slice metrics"
+        yield Progress(step, total, f"{settings.label_name(label)}: {work}")
+        evaluation = next(volume)
         result.evaluations[label] = evaluation
         result.volume[label] = evaluation.rows[0]
         if gt.ndim == 2:
             result.slices[(0, label)] = evaluation.rows[0]
-            continue
-        if previous is None or label not in previous.labels:
-            yield Progress(2 * step + 1, total, f"label {label}: metrics of every slice")
-            result.slices.update(_slice_rows(gt, pred, label, settings))
-            continue
-        yield Progress(2 * step + 1, total, f"label {label}: {len(edited)} edited slice(s)")
-        for start, stop in _runs(edited):
-            part = [slice(None)] * 3
-            part[settings.axis] = slice(start, stop)
-            result.slices.update(_slice_rows(gt[tuple(part)], pred[tuple(part)], label, settings, offset=start))
+        elif label in fresh:
+            result.slices.update({(index, label): row for index, row in enumerate(next(every_slice).rows)})
+        else:
+            for start, part_evaluations in edited_parts:
+                rows = next(part_evaluations).rows
+                result.slices.update({(start + index, label): row for index, row in enumerate(rows)})
     yield Progress(total, total, "done")
     return result
 

@@ -30,9 +30,19 @@ def pair():
 def test_run_review_yields_progress_and_returns_the_library_rows(pair):
     gt, pred = pair
     steps, result = drain(run_review(gt, pred, ReviewSettings(spacing=SPACING, axis=0)))
-    assert [s.done for s in steps] == [0, 1, 2, 3, 4] and steps[-1].total == 4
+    assert [s.done for s in steps] == [0, 1, 2] and steps[-1].total == 2
+    assert steps[0].message.startswith("label 1:") and steps[1].message.startswith("label 2:")
     assert result.volume == volume_metrics(gt, pred, spacing=SPACING)
     assert result.slice_rows() == slice_metrics(gt, pred, axis=0, spacing=SPACING)
+
+
+def test_progress_names_each_label_when_class_names_are_given(pair):
+    gt, pred = pair
+    settings = ReviewSettings(spacing=SPACING, class_names={1: "liver", 3: "spleen"})
+    steps, result = drain(run_review(gt, pred, settings))
+    assert [s.message.split(":")[0] for s in steps[:-1]] == ["liver (label 1)", "label 2"]
+    # names change no number
+    assert result.volume == drain(run_review(gt, pred, ReviewSettings(spacing=SPACING)))[1].volume
 
 
 def test_partial_update_equals_a_full_recompute(pair):
@@ -100,3 +110,18 @@ def test_navigation():
     gt, pred = np.zeros((10, 10)), np.zeros((10, 10))
     pred[2:4, 6:9] = 1
     np.testing.assert_allclose(disagreement_centre(gt, pred), [2.5, 7.0])
+
+
+def test_partial_update_with_a_new_and_an_erased_label_equals_a_full_recompute(pair):
+    gt, pred = pair
+    settings = ReviewSettings(spacing=SPACING, axis=2)
+    _, before = drain(run_review(gt, pred, settings))
+    edited_pred = pred.copy()
+    edited_pred[edited_pred == 2] = 0  # label 2 erased: its rows stay, now pred_empty / both_empty
+    edited_pred[4:7, 2:5, 16] = 5  # label 5 new: all its slices computed
+    edited = changed_slices(pred, edited_pred, axis=2)
+    _, after = drain(update_review(before, gt, edited_pred, edited))
+    _, full = drain(run_review(gt, edited_pred, ReviewSettings(spacing=SPACING, axis=2, labels=(1, 2, 5))))
+    assert after.labels == (1, 2, 5)
+    assert after.slice_rows() == full.slice_rows()
+    assert after.volume == full.volume
