@@ -43,7 +43,30 @@ def contour_distance_image(shape: tuple[int, ...], evaluations: list[LabelEvalua
     return image
 
 
-def default_limit(evaluations: list[LabelEvaluation]) -> float:
-    """The largest finite HD among the evaluations (the heatmap's upper colour limit), at least 1."""
-    limits = [row["hd"] for evaluation in evaluations for row in evaluation.rows if np.isfinite(row["hd"])]
-    return max([1.0, *limits])
+# the default upper colour limit: the 95th percentile of the distances painted, so that the few largest errors
+# saturate and the many small ones (a voxel or two off) still show a colour of their own instead of all sitting
+# at the bottom of a scale stretched to the largest HD
+LIMIT_PERCENTILE = 95.0
+# ... but never below this many voxels: with a near-perfect match the percentile is 0 and every border would
+# saturate at the first voxel of disagreement
+LIMIT_FLOOR_VOXELS = 2.0
+
+
+def default_limit(evaluations: list[LabelEvaluation], spacing=None) -> float:
+    """The heatmaps' upper colour limit (physical units, > 0): the 95th percentile of the finite distances of
+    every border point of the evaluations (both directions, as painted), at least two of the smallest voxel
+    size (``spacing``; 1 when not given). Evaluations without distances (empty masks, misses at inf) give the
+    floor."""
+    floor = LIMIT_FLOOR_VOXELS * (float(np.min(spacing)) if spacing is not None and len(spacing) else 1.0)
+    if not np.isfinite(floor) or floor <= 0:
+        floor = LIMIT_FLOOR_VOXELS
+    parts = [
+        values
+        for evaluation in evaluations
+        for values in (evaluation.distances.pred_to_gt, evaluation.distances.gt_to_pred)
+    ]
+    distances = np.concatenate(parts) if parts else np.zeros(0)
+    distances = distances[np.isfinite(distances)]
+    if distances.size == 0:
+        return floor
+    return max(floor, float(np.percentile(distances, LIMIT_PERCENTILE)))

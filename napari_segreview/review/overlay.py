@@ -11,15 +11,16 @@ OVERLAY_NAMES = {
     FALSE_NEGATIVE: "false negative (in GT, missed)",
     WRONG_CLASS: "wrong class",
 }
-# TP a faint white (agreement needs no attention), errors in colours the turbo heatmap does not use as
-# areas: FP magenta, FN yellow, wrong class orange
+# TP a faint white (agreement needs no attention); the errors in saturated colours that neither the GT's own
+# class colours (napari's defaults: brown, sky blue, lavender, purple, ...; the sample's grey-matter orange and
+# white-matter blue) nor the red distance heatmap use: FP magenta, FN yellow, wrong class green
 OVERLAY_COLORS = {
     None: "transparent",
     0: "transparent",
     TRUE_POSITIVE: "#ffffff59",
-    FALSE_POSITIVE: "#e7298a",
-    FALSE_NEGATIVE: "#f5d905",
-    WRONG_CLASS: "#ff7f00",
+    FALSE_POSITIVE: "#ff1fd2",
+    FALSE_NEGATIVE: "#ffe600",
+    WRONG_CLASS: "#1ee05a",
 }
 
 

@@ -1,5 +1,6 @@
 """The per-slice plot: Dice (or HD95) against slice index, the failing threshold, a marker at the current slice.
-Follows napari's theme; a click jumps to the clicked slice."""
+Follows napari's theme; a click jumps to the clicked slice. The legend sits outside the axes (it never covers a
+line); with many classes the plot shows the worst and the mean class per slice instead of one line each."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from matplotlib.figure import Figure
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
-from ..review.navigation import is_failing
-
-LINE_COLORS = ("#ff9d2e", "#3fa7ff", "#7bd88f", "#e06cff", "#f4f45c", "#ff6b6b")
+LINE_COLORS = ("#ff9d2e", "#3fa7ff", "#7bd88f", "#e06cff", "#f4f45c", "#ff6b6b", "#5ee0d8", "#c8a2ff")
+# up to this many classes get a line (and a legend entry) each; more would be a tangle no legend can name
+MAX_CLASS_LINES = len(LINE_COLORS)
+PLACEHOLDER = "no review yet: choose the ground truth and the prediction, then Compute review"
 
 
 def theme_colors(viewer) -> tuple[str, str]:
@@ -23,6 +25,10 @@ def theme_colors(viewer) -> tuple[str, str]:
         return theme.canvas.as_hex(), theme.text.as_hex()
     except Exception:  # a theme without these fields: fall back to napari's dark defaults
         return "#000000", "#f0f1f2"
+
+
+def _column(rows: list[dict], key: str, dtype) -> np.ndarray:
+    return np.fromiter((row[key] for row in rows), dtype=dtype, count=len(rows))
 
 
 class SlicePlot(QWidget):
@@ -39,8 +45,20 @@ class SlicePlot(QWidget):
         layout.addWidget(self.canvas)
         self.axes = self.figure.add_subplot()
         self.marker = None
+        self.message: str | None = None
         self.canvas.mpl_connect("button_press_event", self._on_click)
         viewer.events.theme.connect(lambda event: self.redraw_theme())
+        self.show_message(PLACEHOLDER)
+
+    def show_message(self, text: str) -> None:
+        """Show one sentence instead of a plot (before a review, or when there is nothing to plot), in the
+        theme's colours, with no axes."""
+        self.axes.clear()
+        self.marker = None
+        self.message = text
+        self.axes.set_axis_off()
+        self.axes.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True, transform=self.axes.transAxes)
+        self.redraw_theme()
 
     def redraw_theme(self) -> None:
         background, text = theme_colors(self.viewer)
@@ -51,38 +69,40 @@ class SlicePlot(QWidget):
         self.axes.tick_params(colors=text, labelsize=8)
         self.axes.xaxis.label.set_color(text)
         self.axes.yaxis.label.set_color(text)
+        self.axes.title.set_color(text)
+        for entry in self.axes.texts:
+            entry.set_color(text)
         legend = self.axes.get_legend()
         if legend is not None:
             legend.get_frame().set_facecolor(background)
+            legend.get_frame().set_edgecolor(text)
             for entry in legend.get_texts():
                 entry.set_color(text)
         self.canvas.draw_idle()
 
     def plot(self, rows: list[dict], class_names: dict[int, str], metric: str, threshold: float, unit: str,
              n_slices: int, current: int | None) -> None:  # fmt: skip
-        """Redraw from slice rows; both-empty slices leave gaps, misses (inf) are marked at the axis top."""
+        """Redraw from slice rows; both-empty slices leave gaps, misses (inf) are marked at the axis top. Up to
+        MAX_CLASS_LINES classes get a line each; more get two lines: the worst and the mean class per slice."""
         self.axes.clear()
-        labels = sorted({row["label"] for row in rows})
-        for number, label in enumerate(labels):
-            values = np.full(n_slices, np.nan)
-            missed = []
-            for row in rows:
-                if row["label"] != label or row["status"] == "both_empty":
-                    continue
-                value = row[metric]
-                if np.isinf(value):
-                    missed.append(row["slice"])
-                else:
-                    values[row["slice"]] = value
-            color = LINE_COLORS[number % len(LINE_COLORS)]
-            self.axes.plot(np.arange(n_slices), values, color=color, linewidth=1.2,
-                           label=class_names.get(label, f"class {label}"))  # fmt: skip
-            failing = [r["slice"] for r in rows if r["label"] == label and is_failing(r, threshold)]
-            if metric == "dice" and failing:
-                self.axes.plot(failing, values[failing], "o", color=color, markersize=2.5)
-            if missed:
-                top = np.nanmax(values) if np.isfinite(np.nanmax(values, initial=np.nan)) else 1.0
-                self.axes.plot(missed, [top] * len(missed), "x", color=color, markersize=4)
+        self.message = None
+        self.axes.set_axis_on()
+        slices, labels = _column(rows, "slice", np.int64), _column(rows, "label", np.int64)
+        values = _column(rows, metric, float)
+        counted = np.array([row["status"] != "both_empty" for row in rows], dtype=bool)
+        dice = _column(rows, "dice", float)
+        failing = counted & (dice < threshold)
+        classes = np.unique(labels[counted]) if len(rows) else np.zeros(0, np.int64)
+        if len(classes) <= MAX_CLASS_LINES:
+            for number, label in enumerate(classes):
+                mine = (labels == label) & counted
+                name = class_names.get(int(label), f"class {label}")
+                self._line(slices[mine], values[mine], failing[mine], n_slices, metric,
+                           LINE_COLORS[number % len(LINE_COLORS)], name)  # fmt: skip
+        else:
+            self._summary_lines(slices[counted], values[counted], failing[counted], n_slices, metric)
+            self.axes.set_title(f"{len(classes)} classes: the worst and the mean per slice (choose a class for its "
+                                "own line)", fontsize=8, loc="left")  # fmt: skip
         if metric == "dice":
             self.axes.axhline(threshold, color="#c8283c", linestyle="--", linewidth=1)
             self.axes.set_ylim(-0.02, 1.02)
@@ -91,11 +111,50 @@ class SlicePlot(QWidget):
             self.axes.set_ylabel(f"HD95 ({unit}), x = missed", fontsize=8)
         self.axes.set_xlabel("slice", fontsize=8)
         self.axes.set_xlim(-0.5, max(n_slices - 0.5, 0.5))
-        if labels:
-            self.axes.legend(fontsize=7, loc="lower right", framealpha=0.6)
+        if self.axes.get_legend_handles_labels()[0]:
+            # outside the axes, right of them: a legend inside would cover the failing slices it names
+            self.axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                             framealpha=0.6, handlelength=1.2)  # fmt: skip
         self.marker = self.axes.axvline(current if current is not None else 0, color="#bbbbbb", linewidth=1)
         self.marker.set_visible(current is not None)
         self.redraw_theme()
+
+    def _line(self, slices, values, failing, n_slices: int, metric: str, color: str, name: str) -> None:
+        """One class: its values by slice (NaN gaps where it is absent from both), failing slices dotted,
+        misses (inf) as x at the top."""
+        series = np.full(n_slices, np.nan)
+        finite = np.isfinite(values)
+        series[slices[finite]] = values[finite]
+        self.axes.plot(np.arange(n_slices), series, color=color, linewidth=1.2, label=name)
+        if metric == "dice" and failing.any():
+            self.axes.plot(slices[failing], series[slices[failing]], "o", color=color, markersize=2.5)
+        missed = slices[np.isinf(values)]
+        if len(missed):
+            top = np.nanmax(series) if np.isfinite(series).any() else 1.0
+            self.axes.plot(missed, np.full(len(missed), top), "x", color=color, markersize=4)
+
+    def _summary_lines(self, slices, values, failing, n_slices: int, metric: str) -> None:
+        """Many classes: per slice the worst class (lowest Dice, highest HD95) and the mean over the classes
+        present (finite values)."""
+        worst_fn = np.fmin if metric == "dice" else np.fmax
+        worst = np.full(n_slices, np.nan)
+        worst_fn.at(worst, slices, values)  # fmin/fmax skip the NaN start
+        finite = np.isfinite(values)
+        totals = np.bincount(slices[finite], values[finite], minlength=n_slices)
+        counts = np.bincount(slices[finite], minlength=n_slices)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
+        missed = np.isinf(worst)
+        shown_worst = np.where(missed, np.nan, worst)
+        self.axes.plot(np.arange(n_slices), shown_worst, color=LINE_COLORS[0], linewidth=1.2, label="worst class")
+        self.axes.plot(np.arange(n_slices), mean, color=LINE_COLORS[1], linewidth=1.2, label="mean of classes")
+        failing_slices = np.unique(slices[failing])
+        if metric == "dice" and len(failing_slices):
+            self.axes.plot(failing_slices, shown_worst[failing_slices], "o", color=LINE_COLORS[0], markersize=2.5)
+        if missed.any():
+            top = np.nanmax(shown_worst) if np.isfinite(shown_worst).any() else 1.0
+            self.axes.plot(np.flatnonzero(missed), np.full(int(missed.sum()), top), "x", color=LINE_COLORS[0],
+                           markersize=4)  # fmt: skip
 
     def move_marker(self, index: int) -> None:
         if self.marker is not None:
@@ -104,5 +163,5 @@ class SlicePlot(QWidget):
             self.canvas.draw_idle()
 
     def _on_click(self, event) -> None:
-        if event.inaxes is self.axes and event.xdata is not None:
+        if self.message is None and event.inaxes is self.axes and event.xdata is not None:
             self.slice_clicked.emit(int(round(event.xdata)))
