@@ -17,7 +17,7 @@ OVERLAY_NAMES = {
 OVERLAY_COLORS = {
     None: "transparent",
     0: "transparent",
-    TRUE_POSITIVE: "#ffffff59",
+    TRUE_POSITIVE: "#ffffff26",
     FALSE_POSITIVE: "#ff1fd2",
     FALSE_NEGATIVE: "#ffe600",
     WRONG_CLASS: "#1ee05a",

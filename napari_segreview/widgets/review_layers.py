@@ -302,7 +302,8 @@ class ThreeDView:
             displayed = [self.viewer.dims.axis_labels[axis] for axis in self.viewer.dims.displayed]
             view, up = view_from_above(displayed)
             self.viewer.reset_view()
-            self.viewer.camera.set_view_direction(view, up)
+            camera = self.viewer.scene.camera if hasattr(self.viewer, "scene") else self.viewer.camera  # napari < 0.9
+            camera.set_view_direction(view, up)
 
     def leave(self) -> None:
         """Show again what :meth:`enter` hid (the layers still in the viewer) and hide the surface."""

@@ -34,7 +34,23 @@ DEFAULT_COLUMNS = ("slice", "label", "dice", "hd95", "status")
 DISTANCE_KEYS = ("hd", "hd95", "assd")
 FAILING_BACKGROUND = QColor(200, 40, 60, 90)
 # the widest text each column shows, for widths fixed once (measuring every row's text would be per-row work)
-WIDEST_TEXT = {"slice": "0000", "label": "grey matter", "status": "pred empty", "gt_voxels": "000000"}
+WIDEST_TEXT = {
+    "slice": "000",
+    "label": "grey matter",
+    "status": "no pred",
+    "gt_voxels": "000000",
+    "pred_voxels": "000000",
+}
+# statuses as short as a narrow column needs; the tooltip says them in full
+STATUS_TEXT = {"ok": "ok", "pred_empty": "no pred", "gt_empty": "no GT", "both_empty": "empty"}
+STATUS_TIPS = {
+    "ok": "both masks have the class on this slice",
+    "pred_empty": "pred empty: the prediction has none of the class on this slice (a miss)",
+    "gt_empty": "GT empty: the ground truth has none of the class on this slice (all false positive)",
+    "both_empty": "both empty: neither mask has the class on this slice",
+}
+# room for the sort arrow beside a header's text
+SORT_INDICATOR_PX = 12
 RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -46,9 +62,9 @@ def format_value(value) -> str:
 
 def compact_value(key: str, value) -> str:
     """A cell's text, short enough for a side panel: overlap scores with three decimals (0.999 is not 1.000),
-    distances with three significant digits (0.707, 14.6, 123), statuses with spaces."""
+    distances with three significant digits (0.707, 14.6, 123), statuses in a word or two (STATUS_TEXT)."""
     if key == "status":
-        return str(value).replace("_", " ")
+        return STATUS_TEXT.get(str(value), str(value).replace("_", " "))
     if isinstance(value, float):
         if math.isinf(value):
             return "inf"
@@ -126,6 +142,8 @@ class SliceTableModel(QAbstractTableModel):
             return RIGHT_ALIGNED
         if role == Qt.ItemDataRole.ToolTipRole and key == "label":
             return self.class_names.get(row["label"], f"class {row['label']}")
+        if role == Qt.ItemDataRole.ToolTipRole and key == "status":
+            return STATUS_TIPS.get(row["status"], row["status"])
         return None
 
     def row_at(self, row: int) -> dict:
@@ -247,12 +265,13 @@ def install_column_menu(table: QTableView, default_visible=DEFAULT_COLUMNS) -> Q
     columns, in order)."""
     header = table.horizontalHeader()
     metrics = table.fontMetrics()
-    padding = 3 * metrics.averageCharWidth()
+    padding = metrics.averageCharWidth() + 4  # the cell's margins
     model = table.model()
     menu = QMenu(table)
     for column, (key, title) in enumerate(COLUMNS):
         shown_title = model.headerData(column, Qt.Orientation.Horizontal) or title
-        widest = max(metrics.horizontalAdvance(shown_title), metrics.horizontalAdvance(WIDEST_TEXT.get(key, "0.000")))
+        widest = max(metrics.horizontalAdvance(shown_title) + (SORT_INDICATOR_PX if key == "dice" else 0),
+                     metrics.horizontalAdvance(WIDEST_TEXT.get(key, "0.000")))  # fmt: skip
         header.resizeSection(column, widest + padding)
         table.setColumnHidden(column, key not in default_visible)
         action = menu.addAction(title)
@@ -261,7 +280,7 @@ def install_column_menu(table: QTableView, default_visible=DEFAULT_COLUMNS) -> Q
         action.toggled.connect(lambda shown, column=column: table.setColumnHidden(column, not shown))
     # the class column takes what is left (long class names elide), so the default columns fit without a
     # horizontal scroll bar; the others keep their fixed widths
-    header.setMinimumSectionSize(metrics.horizontalAdvance("0000") + padding // 2)
+    header.setMinimumSectionSize(metrics.horizontalAdvance("000") + padding)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setSectionResizeMode(COLUMN_KEYS.index("label"), QHeaderView.ResizeMode.Stretch)
     header.setStretchLastSection(False)
