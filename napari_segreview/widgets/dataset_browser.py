@@ -19,6 +19,7 @@ from qtpy.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -160,7 +161,9 @@ class DatasetBrowser(QWidget):
         self.loading_case: str | None = None
         self.folders = {role: QLineEdit() for role in ROLES}
         form = QFormLayout()
-        for role, title in zip(ROLES, ("images folder", "ground-truth folder", "prediction folder"), strict=True):
+        for role, title in zip(ROLES, ("images", "ground truth", "prediction"), strict=True):
+            self.folders[role].setMinimumWidth(40)  # a narrow side panel: the path scrolls in its field
+            self.folders[role].setPlaceholderText("folder")
             browse = QPushButton("…")
             browse.clicked.connect(lambda _=False, r=role: self._choose_folder(r))
             line = QHBoxLayout()
@@ -169,7 +172,7 @@ class DatasetBrowser(QWidget):
             form.addRow(title, line)
         self.open_button = QPushButton("Open report…")
         self.open_button.clicked.connect(self._choose_report)
-        self.evaluate_button = QPushButton("Evaluate the folders…")
+        self.evaluate_button = QPushButton("Evaluate folders…")
         self.evaluate_button.setToolTip(
             "evaluate every ground-truth / prediction pair of the two folders into a new report (border convention)"
         )
@@ -189,9 +192,12 @@ class DatasetBrowser(QWidget):
         self.table.cellClicked.connect(lambda row, _column: self.open_case(self.table.item(row, 0).text()))
         layout = scrolling_layout(self)
         layout.addLayout(form)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()
+        buttons.addWidget(self.open_button, 0, 0)
+        buttons.addWidget(self.evaluate_button, 0, 1)
+        buttons.addWidget(self.cancel_button, 1, 1)
         for button in (self.open_button, self.evaluate_button, self.cancel_button):
-            buttons.addWidget(button)
+            button.setMinimumWidth(40)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.table)

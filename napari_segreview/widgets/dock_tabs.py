@@ -10,7 +10,7 @@ from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
 # the splitter handles and margins between the side panels and the canvas
 SPLITTERS_PX = 28
 # narrower than this the review's choosers and tables are no longer usable
-MIN_DOCK_WIDTH = 260
+MIN_DOCK_WIDTH = 240
 
 
 def _dock_of(widget: QWidget) -> QDockWidget | None:
@@ -31,7 +31,7 @@ def _plugin_docks(window: QMainWindow, area) -> list[QDockWidget]:
     return [
         dock
         for dock in window.findChildren(QDockWidget)
-        if dock.isVisible() and window.dockWidgetArea(dock) == area and _holds_plugin_dock(dock)
+        if not dock.isHidden() and window.dockWidgetArea(dock) == area and _holds_plugin_dock(dock)
     ]
 
 
@@ -58,7 +58,7 @@ def fit_beside_canvas(window: QMainWindow, dock: QDockWidget) -> None:
     others = [
         d.width()
         for d in window.findChildren(QDockWidget)
-        if d.isVisible() and not d.isFloating() and window.dockWidgetArea(d) not in (area,)
+        if not d.isHidden() and not d.isFloating() and window.dockWidgetArea(d) not in (area,)
         and window.dockWidgetArea(d) in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
     ]  # fmt: skip
     room = window.width() - window.width() // 2 - max(others, default=0) - SPLITTERS_PX
@@ -82,3 +82,11 @@ class _DockWatcher(QObject):
 def tabify_when_docked(widget: QWidget) -> None:
     """Each time ``widget`` is docked, tab it with the plugin's other docks in that area."""
     _DockWatcher(widget)
+
+
+def refit_beside_canvas(widget: QWidget) -> None:
+    """:func:`fit_beside_canvas` for ``widget``'s dock, when it is docked in a main window."""
+    dock = _dock_of(widget)
+    window = dock.parent() if dock is not None else None
+    if isinstance(window, QMainWindow) and not dock.isFloating():
+        fit_beside_canvas(window, dock)

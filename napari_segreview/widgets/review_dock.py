@@ -20,6 +20,7 @@ from qtpy.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSplitter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -34,11 +35,13 @@ from ..review.navigation import disagreement_centre, failing_slices, next_failin
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
 from ..review.session import MODEL_RESULT_KEY, ReviewSession, underlying
 from ..review.surface import SurfaceMesh, prediction_surface
+from .column_menu import install_metric_menu
 from .dock_removal import call_when_removed
-from .dock_tabs import tabify_when_docked
+from .dock_tabs import refit_beside_canvas, tabify_when_docked
 from .review_inputs import ReviewInputs, is_label_like
 from .review_layers import (
     ROLES,
+    ThreeDView,
     find_layer,
     set_limits,
     show_colorbar,
@@ -48,15 +51,16 @@ from .review_layers import (
 )
 from .scrolling import scrolling_layout
 from .slice_follower import SliceFollower
-from .slice_plot import SlicePlot
-from .slice_table import SliceFilterProxy, SliceTableModel, format_value
+from .slice_plot import PLACEHOLDER, SlicePlot
+from .slice_table import SliceFilterProxy, SliceTableModel, format_value, install_column_menu
+from .volume_panel import METRICS as VOLUME_COLUMNS
 from .volume_panel import VolumePanel
 
 LIVE_UPDATE_DELAY_MS = 600
 # between two steps of showing a result: long enough for Qt to repaint (napari draws a new layer's first frame,
 # compiling its shaders, in that repaint) and to handle input, so no two slow steps run back to back
 STEP_PAUSE_MS = 20
-SHORT_OVERLAY_NAMES = {1: "TP", 2: "FP", 3: "FN", 4: "wrong class"}
+SHORT_OVERLAY_NAMES = {1: "TP", 2: "FP", 3: "FN", 4: "class"}
 SHORTCUTS = {"Shift-W": "worst", "Shift-N": "next", "Shift-B": "previous"}
 # the events that change what a reviewed layer holds or where it lies: any of them makes the result stale
 CHANGE_EVENTS = ("data", "paint", "scale", "translate", "rotate", "shear", "affine")
@@ -164,6 +168,8 @@ class ReviewDock(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.volume_panel = VolumePanel()
+        # Dice, HD95 and NSD fit a narrow panel; IoU, HD and ASSD from the header's right-click menu
+        install_metric_menu(self.volume_panel, VOLUME_COLUMNS, visible=("dice", "hd95", "nsd"))
         self.readout = QLabel("")
         self.readout.setWordWrap(True)
 
@@ -177,8 +183,9 @@ class ReviewDock(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # worst Dice first
-        self.table.setMinimumHeight(120)
+        self.table.setMinimumHeight(90)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
+        install_column_menu(self.table)  # slice, class, Dice, HD95, status; the rest from the header's menu
         self.show_empty = QCheckBox("show slices empty in both")
         self.show_empty.toggled.connect(self._apply_filters)
         self.inputs.label.currentIndexChanged.connect(self._apply_filters)
@@ -208,19 +215,18 @@ class ReviewDock(QWidget):
         self.clamp = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=10_000.0, value=1.0)
         self.clamp.setToolTip("upper colour limit of the distance heatmaps; kept until another pair is reviewed")
         self.clamp.valueChanged.connect(self._on_user_limit)
-        self.clamp.setMinimumWidth(60)
+        self.clamp.setStyleSheet("QDoubleSpinBox { min-width: 80px; }")  # napari's style asks for more
+        self.clamp.setPrefix("≤ ")
+        self.clamp.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)  # typed or scrolled: room for the text
         legend = QHBoxLayout()
         legend.setSpacing(3)
         for value, name in OVERLAY_NAMES.items():
             swatch = QLabel(SHORT_OVERLAY_NAMES[value])
             swatch.setToolTip(name)
             color = OVERLAY_COLORS[value][:7]  # Qt style sheets take #rrggbb
-            swatch.setStyleSheet(f"background-color: {color}; color: black; padding: 1px 3px;")
+            swatch.setStyleSheet(f"background-color: {color}; color: black; padding: 1px 2px;")
             legend.addWidget(swatch)
         legend.addStretch()
-        self.clamp_label = QLabel("limit")
-        self.clamp_label.setToolTip(self.clamp.toolTip())
-        legend.addWidget(self.clamp_label)
         legend.addWidget(self.clamp)
 
         # the results: greyed (disabled) whenever they no longer describe the chosen layers as they are
@@ -230,8 +236,8 @@ class ReviewDock(QWidget):
         results.addWidget(self.volume_panel)
         results.addWidget(self.readout)
         results.addLayout(buttons)
-        results.addWidget(self.table, stretch=1)
         results.addLayout(legend)
+        results.addStretch()
         # a filter one rarely changes: with the other options, behind the fold
         self.inputs.options.layout().addWidget(self.show_empty, 3, 0, 1, 4)
 
@@ -248,17 +254,26 @@ class ReviewDock(QWidget):
         self.follower.slice_changed.connect(self._on_slice_changed)
         self.plot = SlicePlot(napari_viewer)
         self.plot.slice_clicked.connect(lambda index: self.go_to_slice(index))
-        self.plot_metric = QCheckBox("plot HD95 instead of Dice")
+        self.plot_metric = QCheckBox("plot HD95")
+        self.plot_metric.setToolTip("plot HD95 per slice instead of Dice (x = missed)")
         self.plot_metric.toggled.connect(lambda _checked: self._draw_plot())
-        plot_box = QWidget()
-        plot_layout = QVBoxLayout(plot_box)
+        # the per-slice plot and table share the bottom dock: it spans the window, so the table shows its
+        # columns at full width while the side panel stays narrow enough for the canvas to keep half the window
+        self.plot_column = QWidget()
+        plot_layout = QVBoxLayout(self.plot_column)
         plot_layout.setContentsMargins(2, 2, 2, 2)
         plot_layout.addWidget(self.plot)
         plot_layout.addWidget(self.plot_metric)
+        plot_box = QSplitter(Qt.Orientation.Horizontal)
+        plot_box.addWidget(self.plot_column)
+        plot_box.addWidget(self.table)
+        plot_box.setStretchFactor(0, 1)
+        plot_box.setStretchFactor(1, 1)
+        plot_box.setChildrenCollapsible(False)
         self.plot_box = plot_box
         try:
-            napari_viewer.window.add_dock_widget(plot_box, name="Per-slice plot", area="bottom")
-        except Exception:  # a viewer without a Qt window (headless scripts): keep the plot in this dock
+            napari_viewer.window.add_dock_widget(plot_box, name="Per-slice plot and table", area="bottom")
+        except Exception:  # a viewer without a Qt window (headless scripts): keep them in this dock
             layout.addWidget(plot_box)
 
         self.change_timer = QTimer(self)
@@ -272,6 +287,11 @@ class ReviewDock(QWidget):
         self.verify_timer.timeout.connect(self._verify_data)
         for key, action in SHORTCUTS.items():
             napari_viewer.bind_key(key, self._shortcut(action), overwrite=True)
+        # in 3D the surface heatmap alone, seen from above. The surface layer itself is added on entering 3D:
+        # its layer controls would widen napari's left panel by 50 px in 2D, where it is hidden anyway
+        self.three_d = ThreeDView(napari_viewer)
+        self.pending_surface = None  # (reference layer, mesh, signed) of the shown result, not yet added
+        napari_viewer.layers.events.inserted.connect(self.three_d.on_layers_inserted)
         napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
         layers = napari_viewer.layers
         layers.events.inserted.connect(self._on_layer_inserted)
@@ -309,6 +329,7 @@ class ReviewDock(QWidget):
         self.follower.disconnect_viewer()
         for key in SHORTCUTS:
             self.viewer.bind_key(key, None)
+        self.viewer.layers.events.inserted.disconnect(self.three_d.on_layers_inserted)
         self.viewer.dims.events.ndisplay.disconnect(self._on_ndisplay)
         if self.plot_box.parent() is not None and self.plot_box.parent() is not self:
             try:
@@ -317,10 +338,24 @@ class ReviewDock(QWidget):
                 pass
 
     def _on_ndisplay(self, event=None) -> None:
-        """The 3D surface heatmap appears when the user switches to the 3D view."""
-        surface = find_layer(self.viewer, "surface")
-        if surface is not None and self.viewer.dims.ndisplay == 3:
-            surface.visible = True
+        if self.viewer.dims.ndisplay == 3:
+            self._add_pending_surface()
+        self.three_d.on_ndisplay()
+
+    def _show_surface_when_3d(self, reference, mesh, limit: float, signed: bool) -> None:
+        """The result's surface: shown now in 3D; in 2D kept for the switch to 3D (an older one is removed)."""
+        self.pending_surface = (reference, mesh, limit, signed)
+        if self.viewer.dims.ndisplay == 3:
+            self._add_pending_surface()
+        else:
+            show_surface(self.viewer, reference, None, 1.0, signed)
+
+    def _add_pending_surface(self) -> None:
+        if self.pending_surface is None or self.session.result is None:
+            return
+        reference, mesh, limit, signed = self.pending_surface
+        self.pending_surface = None
+        show_surface(self.viewer, reference, mesh, self.user_limit or limit, signed)
 
     # ---- the pair and its state ------------------------------------------------------------------------------
 
@@ -449,8 +484,8 @@ class ReviewDock(QWidget):
         self.table_model.set_rows([], {}, self.inputs.threshold.value(), self.unit)
         self.volume_panel.show_rows({}, {}, self.inputs.threshold.value(), self.unit, self.inputs.tolerance.value())
         self.readout.setText("")
-        self.plot.axes.clear()
-        self.plot.redraw_theme()
+        self.plot.show_message(PLACEHOLDER)
+        self.pending_surface = None
         for role in ROLES if remove_layers else ():
             layer = find_layer(self.viewer, role)
             if layer is not None:
@@ -558,6 +593,7 @@ class ReviewDock(QWidget):
 
         def finish():
             self._set_clamp(limit)
+            refit_beside_canvas(self)  # the review layers' controls may have widened napari's left panel
             self.render_state()
 
         # one layer per turn of the event loop, so that the window keeps answering (each step < 100 ms)
@@ -569,7 +605,7 @@ class ReviewDock(QWidget):
                 lambda: show_overlay(self.viewer, gt_layer, shown["overlay"]),
                 lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], limit, signed),
                 lambda: show_colorbar(self.viewer, "distance"),
-                lambda: show_surface(self.viewer, gt_layer, shown["mesh"], limit, signed),
+                lambda: self._show_surface_when_3d(gt_layer, shown["mesh"], limit, signed),
                 restore_selection,
                 finish,
             ]
@@ -663,12 +699,9 @@ class ReviewDock(QWidget):
         result = self.session.result
         if result is None:
             return
-        plot_dock = self.plot_box.parent()
-        if plot_dock is not None and plot_dock is not self and len(result.shape) == 2:
-            plot_dock.setVisible(False)  # one 2D image is one slice: nothing to plot
+        self.plot_column.setVisible(len(result.shape) == 3)  # one 2D image is one slice: nothing to plot
+        if len(result.shape) == 2:
             return
-        if plot_dock is not None and plot_dock is not self and not plot_dock.isVisible():
-            plot_dock.setVisible(True)
         metric = "hd95" if self.plot_metric.isChecked() else "dice"
         label = self.inputs.selected_label()
         rows = [r for r in result.slice_rows() if label is None or r["label"] == label]

@@ -90,11 +90,12 @@ class ReviewInputs(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         for title, widget in (("ground truth", self.gt), ("prediction", self.pred)):
             form.addRow(title, widget)
-        class_and_axis = QHBoxLayout()
+        class_and_axis = QHBoxLayout()  # the whole width, without the form's label column
+        class_and_axis.addWidget(QLabel("class"))
         class_and_axis.addWidget(self.label, stretch=3)
         class_and_axis.addWidget(QLabel("axis"))
         class_and_axis.addWidget(self.axis, stretch=2)
-        form.addRow("class", class_and_axis)
+        form.addRow(class_and_axis)
         layout.addLayout(form)
         self.options_button = QToolButton()
         self.options_button.setText("options")

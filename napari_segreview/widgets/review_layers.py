@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from napari.layers import Image, Labels
 from napari.utils.colormaps import Colormap
+from qtpy.QtCore import QTimer
 
 from ..plugin.layers import GEOMETRY_KEY
 from ..review.overlay import OVERLAY_COLORS
@@ -23,6 +24,8 @@ ROLES = {
     "distance": "review: contour distance",
     "surface": "review: 3D surface distance to GT",
 }
+# after the colour bar has been drawn once (see show_colorbar)
+COLORBAR_LABEL_DELAY_MS = 120
 # review layers from bottom to top: the errors drawn over the distances
 STACKING = ("distance", "errors")
 
@@ -164,15 +167,23 @@ def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, 
 
 def show_colorbar(viewer, role: str) -> None:
     """Show the colour bar of the ``role`` heatmap, labelled by the layer's name (which names the unit) just
-    below it. A step of its own: napari builds the bar's visuals the first time (~60 ms), as long as adding the
-    heatmap layer itself. A layer's bar shows only while the layer is visible, so the 2D heatmap's and the 3D
+    below it. The label follows a moment later: napari builds the bar's visuals (~60 ms) and the label's text
+    (~100 ms, its first text in the canvas) in the next repaint, and one repaint doing both would freeze the
+    window for their sum. A layer's bar shows only while the layer is visible, so the 2D heatmap's and the 3D
     surface's bars, in the same corner, never show at once."""
     layer = find_layer(viewer, role)
     if layer is None:
         return
     layer.colorbar.visible = True
-    layer.name_overlay.position = layer.colorbar.position
-    layer.name_overlay.visible = True
+    QTimer.singleShot(COLORBAR_LABEL_DELAY_MS, lambda: label_colorbar(viewer, role))
+
+
+def label_colorbar(viewer, role: str) -> None:
+    """Show the ``role`` layer's name (with its unit) beside its colour bar."""
+    layer = find_layer(viewer, role)
+    if layer is not None:
+        layer.name_overlay.position = layer.colorbar.position
+        layer.name_overlay.visible = True
 
 
 def show_surface(viewer, reference, mesh, limit: float, signed: bool):
@@ -205,7 +216,8 @@ def show_surface(viewer, reference, mesh, limit: float, signed: bool):
         units=geometry["units"],
         axis_labels=geometry["axis_labels"],
     )
-    show_colorbar(viewer, "surface")  # drawn (and its cost paid) only once the surface is shown in 3D
+    layer.colorbar.visible = True  # drawn (and its cost paid) only once the surface is shown in 3D
+    label_colorbar(viewer, "surface")
     return layer
 
 

@@ -28,6 +28,7 @@ from qtpy.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -110,10 +111,13 @@ class RunModelDock(QWidget):
         demo.clicked.connect(lambda: self.model_path.setText(str(demo_model_path())))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self.choose_model_file)
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model_path, stretch=1)
-        model_row.addWidget(demo)
-        model_row.addWidget(browse)
+        self.model_path.setMinimumWidth(40)  # a narrow side panel: the path scrolls in its field
+        model_row = QVBoxLayout()
+        model_row.addWidget(self.model_path)
+        model_buttons = QHBoxLayout()
+        model_buttons.addWidget(demo)
+        model_buttons.addWidget(browse)
+        model_row.addLayout(model_buttons)
         self.device = QComboBox()
         devices = available_devices()
         self.device.addItem(f"auto ({devices[0]})", "auto")
@@ -152,10 +156,8 @@ class RunModelDock(QWidget):
         form.addRow("precision", self.precision)
         form.addRow("slice axis", self.axis)
         form.addRow("batch size", self.batch_size)
-        augmentation = QHBoxLayout()
-        augmentation.addWidget(self.flip_tta)
-        augmentation.addWidget(self.multiscale)
-        form.addRow("augmentation", augmentation)
+        form.addRow(self.flip_tta)  # test-time augmentation, each on the whole width of a narrow panel
+        form.addRow(self.multiscale)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)

@@ -31,4 +31,4 @@ def narrow_combos(widget: QWidget, characters: int = COMBO_CHARACTERS) -> None:
     for combo in [widget] if isinstance(widget, QComboBox) else widget.findChildren(QComboBox):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(characters)
-        combo.setMinimumWidth(48)
+        combo.setMinimumWidth(36)

@@ -39,7 +39,7 @@ class SlicePlot(QWidget):
         self.viewer = viewer
         self.figure = Figure(figsize=(4, 1.8), layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumHeight(150)
+        self.canvas.setMinimumHeight(100)  # a laptop screen: with napari's panels the window stays <= 800 px
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)

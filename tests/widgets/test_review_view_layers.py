@@ -101,9 +101,10 @@ def test_error_colours_differ_from_the_classes_own_colours_and_from_each_other(m
             assert deltaE_ciede2000(errors[first], errors[second]) > DISTINCT
 
 
-def test_the_colour_bars_are_named_with_the_unit(make_napari_viewer):
+def test_the_colour_bars_are_named_with_the_unit(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
     _reviewed(viewer)
+    qtbot.waitUntil(lambda: find_layer(viewer, "distance").name_overlay.visible, timeout=2000)
     for role in ("distance", "surface"):
         layer = find_layer(viewer, role)
         assert layer.colorbar.visible, role
