@@ -9,6 +9,8 @@ from scipy.spatial import cKDTree
 
 from .surfaces import SurfacePoints, bounding_box, surface_points
 
+PARALLEL_QUERY_POINTS = 20_000
+
 
 def _physical(groups: np.ndarray, index: np.ndarray, plane_spacing: np.ndarray, group_gap: float) -> np.ndarray:
     """Point coordinates in physical units, with the group index as an extra axis spaced ``group_gap`` apart."""
@@ -40,7 +42,9 @@ def nearest_distances(
             _physical(target.groups, target.index, plane_spacing, group_gap), balanced_tree=False, compact_nodes=False
         )
         points = _physical(source.groups[query], source.index[query], plane_spacing, group_gap)
-        distances[query] = tree.query(points, k=1, workers=-1)[0]
+        # threads pay off only for many points: starting them costs more than a small label's whole query
+        workers = -1 if len(points) >= PARALLEL_QUERY_POINTS else 1
+        distances[query] = tree.query(points, k=1, workers=workers)[0]
     return distances
 
 
