@@ -62,7 +62,7 @@ def format_value(value) -> str:
 
 def compact_value(key: str, value) -> str:
     """A cell's text, short enough for a side panel: overlap scores with three decimals (0.999 is not 1.000),
-    distances with three significant digits (0.707, 14.6, 123), statuses in a word or two (STATUS_TEXT)."""
+    distances with three significant digits (0.707, 1.00, 14.6, 123), statuses in a word or two (STATUS_TEXT)."""
     if key == "status":
         return STATUS_TEXT.get(str(value), str(value).replace("_", " "))
     if isinstance(value, float):
@@ -71,7 +71,7 @@ def compact_value(key: str, value) -> str:
         if math.isnan(value):
             return "–"
         if key in DISTANCE_KEYS:
-            return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+            return f"{value:#.3g}" if abs(value) < 100 else f"{value:.0f}"  # 1.00 beside 1.41, not 1
         return f"{value:.3f}"
     return str(value)
 

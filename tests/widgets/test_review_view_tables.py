@@ -161,7 +161,8 @@ def test_the_main_columns_fit_a_narrow_dock_and_the_others_come_from_the_header_
 
 @pytest.mark.parametrize(
     ("key", "value", "text"),
-    [("dice", 0.99949, "0.999"), ("hd95", 14.5643, "14.6"), ("hd95", 0.70711, "0.707"), ("hd", 123.4, "123"),
+    [("dice", 0.99949, "0.999"), ("hd95", 14.5643, "14.6"), ("hd95", 0.70711, "0.707"), ("hd95", 1.0, "1.00"),
+     ("hd", 0.0, "0.00"), ("hd", 123.4, "123"),
      ("hd", 12345.6, "12346"), ("hd95", math.inf, "inf"), ("status", "pred_empty", "no pred"),
      ("status", "both_empty", "empty"), ("slice", 7, "7")],
 )  # fmt: skip
