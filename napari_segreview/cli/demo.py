@@ -26,6 +26,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+# a laptop screen: the window and the screenshots are made at this size
+WINDOW_SIZE = (1280, 800)
+
+
 def _has_display() -> bool:
     return sys.platform != "linux" or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
@@ -37,16 +41,13 @@ def open_demo_viewer(two_d: bool = False):
     """
     import napari
 
-    from ..widgets.review_dock import ReviewDock
-    from ..widgets.run_model import RunModelDock
-
     viewer = napari.Viewer(title="napari-segreview demo")
+    viewer.window.resize(*WINDOW_SIZE)
     viewer.open_sample("napari-segreview", SAMPLES["2d" if two_d else "3d"])
     ground_truth = viewer.layers["tissue ground truth"]
-    dock = ReviewDock(viewer)
-    # the two docks share the right side as tabs, the review in front
-    viewer.window.add_dock_widget(RunModelDock(viewer), name="Run model", area="right")
-    viewer.window.add_dock_widget(dock, name="Segmentation review", area="right", tabify=True)
+    # opened as napari's Plugins menu opens them: the docks share the right side as tabs, the review in front
+    viewer.window.add_plugin_dock_widget("napari-segreview", "Run model")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-segreview", "Segmentation review")
     if not two_d:
         # start in the middle of the brain rather than at its top slice
         viewer.dims.set_current_step(0, ground_truth.data.shape[0] // 2)
@@ -70,7 +71,7 @@ def save_screenshot(viewer, path: Path, fit: bool = True) -> None:
     """Resize the window, optionally fit the data to the canvas, and save the whole window as PNG."""
     from qtpy.QtWidgets import QApplication, QWidget
 
-    viewer.window.resize(1600, 1000)
+    viewer.window.resize(*WINDOW_SIZE)
     QApplication.processEvents()
     if fit:
         viewer.reset_view()

@@ -76,7 +76,7 @@ SURFACE_FULL_RESOLUTION_VOXELS = 4_000_000
 def compute_layers(gt, pred, result: ReviewResult, label: int | None, signed: bool, want_surface: bool):
     """Everything the viewer shows besides the tables, computed off the main thread."""
     evaluations = [e for lab, e in result.evaluations.items() if label is None or lab == label]
-    limit = default_limit(evaluations)
+    limit = default_limit(evaluations, result.settings.spacing)
     layers = {
         "overlay": error_overlay(gt, pred, label),
         "distance": contour_distance_image(gt.shape, evaluations, signed),
@@ -154,6 +154,7 @@ class ReviewDock(QWidget):
         self.session.set_layers(list(napari_viewer.layers))
         self.snapshot: tuple[np.ndarray, np.ndarray] | None = None
         self.rows_by_slice: dict[int, list[dict]] = {}
+        self.slice_rows: list[dict] = []
         self.worker = None
         self.showing = False
         self.watched: list = []  # the reviewed layers whose change events we follow
@@ -479,6 +480,7 @@ class ReviewDock(QWidget):
         self.session.clear_result()
         self.snapshot = None
         self.rows_by_slice = {}
+        self.slice_rows = []
         self._watch(None)
         self.change_timer.stop()
         self.table_model.set_rows([], {}, self.inputs.threshold.value(), self.unit)
@@ -506,6 +508,7 @@ class ReviewDock(QWidget):
             axis=self.inputs.selected_axis(),
             convention=self.inputs.convention.currentText(),
             nsd_tolerance=self.inputs.tolerance.value(),
+            class_names=self.inputs.class_names(),  # named progress steps
         )
 
     def compute(self) -> None:
@@ -580,8 +583,11 @@ class ReviewDock(QWidget):
         if not (np.array_equal(gt_layer.data, gt) and np.array_equal(pred_layer.data, pred)):
             self.session.stale = True  # edited while computing: bring the review up to date
             self.change_timer.start()
+        # one list of rows per result: every call of slice_rows makes a dict per row, and with 117 labels that
+        # churn set off full garbage collections in the middle of the steps below
+        self.slice_rows = result.slice_rows()
         self.rows_by_slice = {}
-        for row in result.slice_rows():
+        for row in self.slice_rows:
             self.rows_by_slice.setdefault(row["slice"], []).append(row)
         signed = self.shown_signed = self.inputs.signed.isChecked()
         limit = self.user_limit if self.user_limit is not None else shown["limit"]
@@ -689,7 +695,7 @@ class ReviewDock(QWidget):
             f"Distances in {self.unit}; NSD at {result.settings.nsd_tolerance:g} {self.unit}; "
             f"Dice green at or above {threshold:g}."
         )
-        self.table_model.set_rows(result.slice_rows(), names, threshold, self.unit)
+        self.table_model.set_rows(self.slice_rows, names, threshold, self.unit)
         self.clamp.setSuffix(f" {self.unit}")
         self.table_proxy.set_filters(self.show_empty.isChecked(), self.inputs.selected_label())
         current = self.follower.current_slice()
@@ -704,7 +710,7 @@ class ReviewDock(QWidget):
             return
         metric = "hd95" if self.plot_metric.isChecked() else "dice"
         label = self.inputs.selected_label()
-        rows = [r for r in result.slice_rows() if label is None or r["label"] == label]
+        rows = [r for r in self.slice_rows if label is None or r["label"] == label]
         self.plot.plot(rows, self.inputs.class_names(), metric, self.inputs.threshold.value(), self.unit,
                        result.n_slices, self.follower.current_slice())  # fmt: skip
 
@@ -741,7 +747,7 @@ class ReviewDock(QWidget):
         return self.session.result
 
     def current_rows(self) -> list[dict]:
-        return [] if self.session.result is None else self.session.result.slice_rows()
+        return [] if self.session.result is None else self.slice_rows
 
     def go_to_slice(self, index: int, label: int | None = None) -> None:
         result = self.session.result
@@ -821,7 +827,7 @@ class ReviewDock(QWidget):
         write_report(path, rows, summarize(rows))
 
     def export_slices(self, path) -> None:
-        rows = self.session.result.slice_rows()
+        rows = self.slice_rows
         write_report(path, rows, summarize(rows))
 
     def _export_dialog(self, export, default_name: str) -> None:

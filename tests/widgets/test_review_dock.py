@@ -76,8 +76,11 @@ def test_worst_and_failing_navigation(reviewed):
     assert dock.follower.current_slice() == 8
 
 
-def test_overlay_heatmaps_and_surface_share_the_geometry(reviewed):
+def test_overlay_heatmaps_and_surface_share_the_geometry(reviewed, qtbot):
     viewer, dock, gt, pred = reviewed
+    assert find_layer(viewer, "surface") is None  # added on entering 3D, where it is seen
+    viewer.dims.ndisplay = 3
+    qtbot.wait(50)
     for role in ("errors", "distance", "surface"):
         layer = find_layer(viewer, role)
         assert layer is not None, role
@@ -90,8 +93,11 @@ def test_overlay_heatmaps_and_surface_share_the_geometry(reviewed):
     assert finite.max() == pytest.approx(dock.result.volume[1]["hd"], rel=1e-6) or finite.max() == pytest.approx(
         dock.result.volume[2]["hd"], rel=1e-6
     )
-    limit = max(dock.result.volume[1]["hd"], dock.result.volume[2]["hd"])
+    # the default limit: the 95th percentile of the painted distances, at least two voxels, at most the largest HD
+    painted = finite[finite > 0]
+    limit = max(np.percentile(finite, 95), 2 * min(SCALE))
     assert dock.clamp.value() == pytest.approx(limit, abs=0.005)  # the spin box shows two decimals
+    assert painted.size and limit <= max(dock.result.volume[1]["hd"], dock.result.volume[2]["hd"])
 
 
 def test_painting_the_prediction_updates_the_shown_dice(reviewed, qtbot):
@@ -200,6 +206,8 @@ def test_reviewing_another_pair_moves_the_review_layers_onto_its_grid(make_napar
     viewer.add_labels(pred, name="b_pred", scale=(1.0, 2.0, 2.0), translate=(50.0, 0.0, 0.0))
     _computed(viewer, qtbot, "a_gt", "a_pred")
     _computed(viewer, qtbot, "b_gt", "b_pred")
+    viewer.dims.ndisplay = 3  # the surface is added on entering 3D
+    qtbot.wait(50)
     for role in ("errors", "distance", "surface"):
         np.testing.assert_allclose(find_layer(viewer, role).scale, (1.0, 2.0, 2.0))
         np.testing.assert_allclose(find_layer(viewer, role).translate, (50.0, 0.0, 0.0))
