@@ -69,11 +69,12 @@ def main(folder: Path) -> None:
     slice_index = min(cerebrum, key=lambda r: r["dice"])["slice"]
     viewer.reset_view()
     dock.go_to_slice(slice_index, white)
+    camera = viewer.scene.camera if hasattr(viewer, "scene") else viewer.camera
+    camera.zoom *= 1.6
     settle()
     save_screenshot(viewer, folder / "review_2d.png", fit=False)
 
-    camera = viewer.scene.camera if hasattr(viewer, "scene") else viewer.camera
-    camera.zoom *= 3.0
+    camera.zoom *= 2.0
     settle()
     viewer.screenshot(str(folder / "review_failing_zoom.png"), canvas_only=True)
 
@@ -104,6 +105,8 @@ def main(folder: Path) -> None:
         end = time.monotonic() + 120
         while browser.loading and time.monotonic() < end:
             settle(0.2)
+        dock.compute()  # the opened case, reviewed
+        wait_for(dock)
         settle()
         raise_dock(viewer, "Dataset browser")
         save_screenshot(viewer, folder / "dataset_browser.png")

@@ -170,9 +170,10 @@ class DatasetBrowser(QWidget):
             line.addWidget(self.folders[role])
             line.addWidget(browse)
             form.addRow(title, line)
-        self.open_button = QPushButton("Open report…")
+        self.open_button = QPushButton("Report…")
+        self.open_button.setToolTip("open a report of segreview evaluate (CSV or JSON)")
         self.open_button.clicked.connect(self._choose_report)
-        self.evaluate_button = QPushButton("Evaluate folders…")
+        self.evaluate_button = QPushButton("Evaluate…")
         self.evaluate_button.setToolTip(
             "evaluate every ground-truth / prediction pair of the two folders into a new report (border convention)"
         )

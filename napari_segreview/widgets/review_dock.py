@@ -291,7 +291,8 @@ class ReviewDock(QWidget):
         # in 3D the surface heatmap alone, seen from above. The surface layer itself is added on entering 3D:
         # its layer controls would widen napari's left panel by 50 px in 2D, where it is hidden anyway
         self.three_d = ThreeDView(napari_viewer)
-        self.pending_surface = None  # (reference layer, mesh, signed) of the shown result, not yet added
+        self.pending_surface = None  # (reference layer, mesh, limit, signed) of the shown result, not yet added
+        self.shown_surface = None  # the same, of the surface in the viewer now
         napari_viewer.layers.events.inserted.connect(self.three_d.on_layers_inserted)
         napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
         layers = napari_viewer.layers
@@ -339,9 +340,16 @@ class ReviewDock(QWidget):
                 pass
 
     def _on_ndisplay(self, event=None) -> None:
+        """The surface layer exists only in 3D: back in 2D it is removed again (kept for the next switch), since
+        its layer controls widen napari's left panel for as long as it is in the viewer."""
         if self.viewer.dims.ndisplay == 3:
             self._add_pending_surface()
+            self.three_d.on_ndisplay()
+            return
         self.three_d.on_ndisplay()
+        if self.shown_surface is not None and find_layer(self.viewer, "surface") is not None:
+            self.pending_surface = self.shown_surface
+            show_surface(self.viewer, self.shown_surface[0], None, 1.0, self.shown_surface[3])
 
     def _show_surface_when_3d(self, reference, mesh, limit: float, signed: bool) -> None:
         """The result's surface: shown now in 3D; in 2D kept for the switch to 3D (an older one is removed)."""
@@ -354,7 +362,7 @@ class ReviewDock(QWidget):
     def _add_pending_surface(self) -> None:
         if self.pending_surface is None or self.session.result is None:
             return
-        reference, mesh, limit, signed = self.pending_surface
+        reference, mesh, limit, signed = self.shown_surface = self.pending_surface
         self.pending_surface = None
         show_surface(self.viewer, reference, mesh, self.user_limit or limit, signed)
 
@@ -487,7 +495,7 @@ class ReviewDock(QWidget):
         self.volume_panel.show_rows({}, {}, self.inputs.threshold.value(), self.unit, self.inputs.tolerance.value())
         self.readout.setText("")
         self.plot.show_message(PLACEHOLDER)
-        self.pending_surface = None
+        self.pending_surface = self.shown_surface = None
         for role in ROLES if remove_layers else ():
             layer = find_layer(self.viewer, role)
             if layer is not None:

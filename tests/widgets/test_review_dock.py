@@ -86,6 +86,11 @@ def test_overlay_heatmaps_and_surface_share_the_geometry(reviewed, qtbot):
         assert layer is not None, role
         np.testing.assert_allclose(layer.scale, SCALE)
         np.testing.assert_allclose(layer.translate, TRANSLATE)
+    viewer.dims.ndisplay = 2  # removed again (its controls would widen napari's left panel), back on 3D
+    assert find_layer(viewer, "surface") is None
+    viewer.dims.ndisplay = 3
+    assert find_layer(viewer, "surface") is not None
+    viewer.dims.ndisplay = 2
     overlay = find_layer(viewer, "errors").data
     assert overlay.shape == gt.shape and set(np.unique(overlay)) <= {0, 1, 2, 3, 4}
     heat = find_layer(viewer, "distance").data
