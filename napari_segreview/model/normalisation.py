@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ModelInputError
+
 # voxels per statistics chunk: bounds the float64 temporaries for CT-sized volumes
 CHUNK_VOXELS = 1 << 22
 
@@ -94,8 +96,6 @@ def intensity_transform(
     """
     problem = intensity_problem(image)
     if problem is not None:
-        from .errors import ModelInputError
-
         raise ModelInputError(problem[0].upper() + problem[1:])
     channels = image.shape[-1] if channel_last else 1
     clip = tuple(normalisation["clip"]) if "clip" in normalisation else None

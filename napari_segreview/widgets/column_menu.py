@@ -8,14 +8,17 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QMenu, QTableView
 
 
-def install_metric_menu(table: QTableView, keys: Sequence[str], visible: Sequence[str]) -> QMenu:
+def column_visibility_menu(
+    table: QTableView, keys: Sequence[str], visible: Sequence[str], titles: Sequence[str] | None = None
+) -> QMenu:
     """Columns ``keys`` (in order) of ``table``: those in ``visible`` shown; the header's context menu toggles
-    each. Returns the menu (one checkable action per column)."""
+    each, named by ``titles`` (default: the model's header texts). Returns the menu (one checkable action per
+    column)."""
     header = table.horizontalHeader()
     model = table.model()
     menu = QMenu(table)
     for column, key in enumerate(keys):
-        title = model.headerData(column, Qt.Orientation.Horizontal) or key
+        title = titles[column] if titles is not None else model.headerData(column, Qt.Orientation.Horizontal) or key
         table.setColumnHidden(column, key not in visible)
         action = menu.addAction(str(title))
         action.setCheckable(True)

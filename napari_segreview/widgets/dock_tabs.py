@@ -13,11 +13,16 @@ SPLITTERS_PX = 28
 MIN_DOCK_WIDTH = 240
 
 
-def _dock_of(widget: QWidget) -> QDockWidget | None:
-    parent = widget.parent()
-    while parent is not None and not isinstance(parent, QDockWidget):
-        parent = parent.parent()
-    return parent
+SIDES = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+
+
+def _docked_in(widget: QWidget) -> tuple[QMainWindow, QDockWidget] | None:
+    """The main window and the dock that hold ``widget``, or None while it is not docked in a main window."""
+    dock = widget.parent()
+    while dock is not None and not isinstance(dock, QDockWidget):
+        dock = dock.parent()
+    window = dock.parent() if dock is not None else None
+    return (window, dock) if isinstance(window, QMainWindow) and not dock.isFloating() else None
 
 
 def _holds_plugin_dock(dock: QDockWidget) -> bool:
@@ -37,10 +42,10 @@ def _plugin_docks(window: QMainWindow, area) -> list[QDockWidget]:
 
 def tabify_with_siblings(widget: QWidget) -> None:
     """Put ``widget``'s dock in a tab beside the first other dock of this plugin in the same area, and show it."""
-    dock = _dock_of(widget)
-    window = dock.parent() if dock is not None else None
-    if not isinstance(window, QMainWindow):
+    docked = _docked_in(widget)
+    if docked is None:
         return
+    window, dock = docked
     siblings = [d for d in _plugin_docks(window, window.dockWidgetArea(dock)) if d is not dock]
     if siblings:
         window.tabifyDockWidget(siblings[0], dock)
@@ -53,14 +58,14 @@ def fit_beside_canvas(window: QMainWindow, dock: QDockWidget) -> None:
     """Narrow a side dock so that napari's canvas keeps at least half the window's width (napari sizes a new
     dock by its contents and its left panel is as wide as the widest layer controls)."""
     area = window.dockWidgetArea(dock)
-    if area not in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+    if area not in SIDES:
         return
+    other_side = next(side for side in SIDES if side != area)
     others = [
         d.width()
         for d in window.findChildren(QDockWidget)
-        if not d.isHidden() and not d.isFloating() and window.dockWidgetArea(d) not in (area,)
-        and window.dockWidgetArea(d) in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
-    ]  # fmt: skip
+        if not d.isHidden() and not d.isFloating() and window.dockWidgetArea(d) == other_side
+    ]
     room = window.width() - window.width() // 2 - max(others, default=0) - SPLITTERS_PX
     target = max(MIN_DOCK_WIDTH, room)
     if dock.width() > target:
@@ -86,7 +91,6 @@ def tabify_when_docked(widget: QWidget) -> None:
 
 def refit_beside_canvas(widget: QWidget) -> None:
     """:func:`fit_beside_canvas` for ``widget``'s dock, when it is docked in a main window."""
-    dock = _dock_of(widget)
-    window = dock.parent() if dock is not None else None
-    if isinstance(window, QMainWindow) and not dock.isFloating():
-        fit_beside_canvas(window, dock)
+    docked = _docked_in(widget)
+    if docked is not None:
+        fit_beside_canvas(*docked)

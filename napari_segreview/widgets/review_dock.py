@@ -33,9 +33,9 @@ from ..review.compute import ReviewResult, ReviewSettings, changed_slices, run_r
 from ..review.heatmaps import contour_distance_image, default_limit
 from ..review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
-from ..review.session import MODEL_RESULT_KEY, ReviewSession, underlying
+from ..review.session import ReviewSession, underlying
 from ..review.surface import SurfaceMesh, prediction_surface
-from .column_menu import install_metric_menu
+from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, tabify_when_docked
 from .review_inputs import ReviewInputs, is_label_like
@@ -107,12 +107,12 @@ class ReviewFailed(Exception):
     deleted worker and reports nothing, so errors leave as this type."""
 
 
-# errors are shown by the dock as one sentence; without ignore_errors superqt would also re-raise them on the
-# main thread as a traceback
 UNCHANGED = "unchanged"
 
 
-@thread_worker
+# errors are shown by the dock as one sentence (or, for the comparison, end it quietly); without ignore_errors
+# superqt would also re-raise them on the main thread as a traceback
+@thread_worker(ignore_errors=True)
 def data_differ_worker(layers, arrays) -> bool:
     """True when a layer's data differ from the array the result was computed from (read-only comparison)."""
     return any(
@@ -170,7 +170,7 @@ class ReviewDock(QWidget):
         self.status.setWordWrap(True)
         self.volume_panel = VolumePanel()
         # Dice, HD95 and NSD fit a narrow panel; IoU, HD and ASSD from the header's right-click menu
-        install_metric_menu(self.volume_panel, VOLUME_COLUMNS, visible=("dice", "hd95", "nsd"))
+        column_visibility_menu(self.volume_panel, VOLUME_COLUMNS, visible=("dice", "hd95", "nsd"))
         self.readout = QLabel("")
         self.readout.setWordWrap(True)
 
@@ -307,10 +307,6 @@ class ReviewDock(QWidget):
         self._clear_results(remove_layers=False)  # layers a closed review dock made stay until a new review
         self.render_state()
 
-    @property
-    def live_timer(self) -> QTimer:  # the timer that brings a stale result up to date
-        return self.change_timer
-
     def stop(self) -> None:
         """The dock was closed: stop computing and following the viewer; the layers it made stay."""
         if self.worker is not None:
@@ -374,21 +370,10 @@ class ReviewDock(QWidget):
         previous_pred = self.session.pred
         self.session.set_layers(list(self.viewer.layers))
         self.session.layer_added(layer)
-        if layer.metadata.get(MODEL_RESULT_KEY) and self.session.pred is underlying(layer):
-            self._colour_like_ground_truth(layer)
         self.inputs.refresh()
         if self.session.pred is not previous_pred and self.session.pred is underlying(layer):
             self.status.setText(f"'{layer.name}' is now the prediction.")
         self.render_state()
-
-    def _colour_like_ground_truth(self, layer) -> None:
-        """A fresh model prediction takes the ground truth's colours, so one class looks the same in both."""
-        gt = self.session.gt
-        if gt is not None and hasattr(gt, "colormap") and hasattr(layer, "colormap"):
-            try:
-                layer.colormap = gt.colormap
-            except (TypeError, ValueError):  # an image layer holding a mask: keep napari's colours
-                pass
 
     def _on_layers_changed(self, event=None) -> None:
         if self.session.set_layers(list(self.viewer.layers)):
@@ -433,9 +418,9 @@ class ReviewDock(QWidget):
             self.verifier = None
             if snapshot is not self.snapshot or self.session.reviewed is not reviewed:
                 return  # another result came meanwhile
-            if differ:
-                self._on_reviewed_layer_changed(None)
-            elif self.session.stale and self.worker is None:
+            if differ and not self.session.stale:
+                self._note_change(reviewed.gt)
+            elif not differ and self.session.stale and self.worker is None:
                 self.session.confirm_current()  # e.g. undone back to the reviewed data
                 self.render_state()
 
@@ -444,11 +429,12 @@ class ReviewDock(QWidget):
         self.verifier = worker
         worker.start()
 
-    def _on_reviewed_layer_changed(self, event=None) -> None:
-        source = getattr(event, "source", None)
-        if source is None:
-            self.session.stale = self.session.reviewed is not None
-        if source is None or self.session.note_change(source):
+    def _on_reviewed_layer_changed(self, event) -> None:
+        self._note_change(event.source)
+
+    def _note_change(self, layer) -> None:
+        """``layer`` changed: when the result came from it, say so and bring the result up to date."""
+        if self.session.note_change(layer):
             self.render_state()
             self.change_timer.start()
 
@@ -588,9 +574,7 @@ class ReviewDock(QWidget):
         self.snapshot = (gt, pred)
         gt_layer, pred_layer = inputs.gt, inputs.pred
         self._watch((gt_layer, pred_layer))
-        if not (np.array_equal(gt_layer.data, gt) and np.array_equal(pred_layer.data, pred)):
-            self.session.stale = True  # edited while computing: bring the review up to date
-            self.change_timer.start()
+        self.verify_timer.start()  # edited while computing? compared off the main thread, then brought up to date
         # one list of rows per result: every call of slice_rows makes a dict per row, and with 117 labels that
         # churn set off full garbage collections in the middle of the steps below
         self.slice_rows = result.slice_rows()
@@ -676,14 +660,12 @@ class ReviewDock(QWidget):
                 self._start(np.array(inputs.gt.data), np.array(inputs.pred.data), inputs, self.settings())
             self.render_state()
             return
-        before_gt, before_pred = self.snapshot
         if not self.inputs.live.isChecked():
-            if np.array_equal(inputs.gt.data, before_gt) and np.array_equal(inputs.pred.data, before_pred):
-                session.confirm_current()
+            self._verify_data()  # current again if the data are back to the reviewed ones
             self.render_state()
             return
         gt, pred = np.array(inputs.gt.data), np.array(inputs.pred.data)
-        if gt.shape != before_gt.shape:  # the data were replaced by another grid: review anew
+        if gt.shape != self.snapshot[0].shape:  # the data were replaced by another grid: review anew
             self._start(gt, pred, inputs, self.settings())
             return
         self._start(gt, pred, inputs, session.result.settings, previous=session.result, before=self.snapshot)

@@ -15,6 +15,7 @@ from qtpy.QtGui import QColor
 from qtpy.QtWidgets import QHeaderView, QMenu, QTableView
 
 from ..review.navigation import is_failing
+from .column_menu import column_visibility_menu
 
 COLUMNS = (
     ("slice", "slice"),
@@ -267,17 +268,11 @@ def install_column_menu(table: QTableView, default_visible=DEFAULT_COLUMNS) -> Q
     metrics = table.fontMetrics()
     padding = metrics.averageCharWidth() + 4  # the cell's margins
     model = table.model()
-    menu = QMenu(table)
     for column, (key, title) in enumerate(COLUMNS):
         shown_title = model.headerData(column, Qt.Orientation.Horizontal) or title
-        widest = max(metrics.horizontalAdvance(shown_title) + (SORT_INDICATOR_PX if key == "dice" else 0),
-                     metrics.horizontalAdvance(WIDEST_TEXT.get(key, "0.000")))  # fmt: skip
+        widest = max(metrics.horizontalAdvance(shown_title), metrics.horizontalAdvance(WIDEST_TEXT.get(key, "0.000")))
         header.resizeSection(column, widest + padding)
-        table.setColumnHidden(column, key not in default_visible)
-        action = menu.addAction(title)
-        action.setCheckable(True)
-        action.setChecked(key in default_visible)
-        action.toggled.connect(lambda shown, column=column: table.setColumnHidden(column, not shown))
+    menu = column_visibility_menu(table, COLUMN_KEYS, default_visible, titles=[title for _key, title in COLUMNS])
     # the class column takes what is left (long class names elide), so the default columns fit without a
     # horizontal scroll bar; the others keep their fixed widths
     header.setMinimumSectionSize(metrics.horizontalAdvance("000") + padding)
@@ -286,7 +281,5 @@ def install_column_menu(table: QTableView, default_visible=DEFAULT_COLUMNS) -> Q
     header.setStretchLastSection(False)
     table.setTextElideMode(Qt.TextElideMode.ElideRight)
     table.setWordWrap(False)
-    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-    header.customContextMenuRequested.connect(lambda point: menu.popup(header.mapToGlobal(point)))
     table.column_menu = menu
     return menu

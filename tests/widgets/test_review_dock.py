@@ -253,6 +253,6 @@ def test_a_closed_dock_stops_following_the_viewer_and_takes_its_plot_along(revie
     result = dock.result
     viewer.layers["case_pred"].data_setitem(np.nonzero(gt == 1), 1)  # a paint stroke: no live update any more
     qtbot.wait(2 * review_dock.LIVE_UPDATE_DELAY_MS)
-    assert dock.result is result and not dock.live_timer.isActive() and dock.worker is None
+    assert dock.result is result and not dock.change_timer.isActive() and dock.worker is None
     viewer.dims.ndisplay = 3  # the dock no longer reacts to the viewer
     viewer.dims.set_current_step(0, 5)
