@@ -22,7 +22,7 @@ def test_installed_manifest_validates_and_lists_our_contributions():
     manifest = PluginManifest.from_distribution("napari-segreview")
     PluginManifest.validate(manifest.model_dump() if hasattr(manifest, "model_dump") else manifest.dict())
     assert manifest.name == "napari-segreview"
-    assert {s.key for s in manifest.contributions.sample_data} == {"mni152", "mni152_slice"}
+    assert {s.key for s in manifest.contributions.sample_data} == {"mni152", "mni152_slice", "nuclei", "mni152_lesions"}
     assert [w.layer_types for w in manifest.contributions.writers] == [["labels"]]
     # every command's python_name resolves to a callable
     for command in manifest.contributions.commands:

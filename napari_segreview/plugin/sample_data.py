@@ -1,18 +1,23 @@
 """npe2 sample data: the MNI152 2009 T1 template with its grey/white matter ground truth (1 mm) and the bundled
-demo model's prediction.
+demo model's prediction; synthetic white-matter lesions in that template; fluorescence nuclei of the 2018 Data
+Science Bowl with a watershed prediction.
 
-The files ship inside the package (see ``data/mni152/NOTICE.txt`` for their licence); nothing is downloaded.
+The files ship inside the package (see ``data/mni152/NOTICE.txt`` and ``data/nuclei/NOTICE.txt`` for their
+licences); nothing is downloaded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from ..io import Volume, read_nifti
+from .instance_maps import INSTANCE_MAP_KEY
 from .layers import CLASS_NAMES_KEY, LayerDataTuple, volume_to_layer
+from .lesion_sample import make_lesion_sample
 
 TISSUE_CLASSES = {1: "grey matter", 2: "white matter"}
 TISSUE_COLORS = {None: "transparent", 0: "transparent", 1: "#ff9d2e", 2: "#3fa7ff"}
@@ -21,9 +26,9 @@ TISSUE_COLORS = {None: "transparent", 0: "transparent", 1: "#ff9d2e", 2: "#3fa7f
 AXIAL_SLICE_2D = 94
 
 
-def sample_path(name: str) -> Path:
+def sample_path(name: str, folder: str = "mni152") -> Path:
     """Path of a shipped sample file, e.g. ``sample_path("t1.nii.gz")``."""
-    return Path(str(resources.files("napari_segreview") / "data" / "mni152" / name))
+    return Path(str(resources.files("napari_segreview") / "data" / folder / name))
 
 
 PREDICTION_NAME = "demo model prediction"
@@ -95,3 +100,53 @@ def simulated_prediction(ground_truth: np.ndarray) -> np.ndarray:
 def mni152_2d() -> list[LayerDataTuple]:
     """One axial slice of the T1, its tissue ground truth and the demo model's prediction, for 2D workflows."""
     return _layers(*(_axial_slice(v, AXIAL_SLICE_2D) for v in _mni_volumes()))
+
+
+# layer names the review's pair rules recognise (review/session.py: GT_NAME, PRED_NAME)
+NUCLEI_NAMES = ("nuclei (DSB 2018)", "nuclei ground truth", "watershed prediction")
+LESION_NAMES = ("MNI152 T1 with lesions", "lesion ground truth", "lesion prediction")
+LESION_COLORS = {None: "transparent", 0: "transparent", 1: "#ff9d2e"}
+
+
+def nuclei_2d() -> list[LayerDataTuple]:
+    """The 512x512 fluorescence nuclei image, its 125-nucleus instance ground truth and the Otsu + watershed
+    prediction made by ``scripts/make_nuclei_sample.py`` (both instance maps; see ``data/nuclei/NOTICE.txt``)."""
+    with np.load(sample_path("nuclei.npz", "nuclei")) as arrays:
+        image, ground_truth, prediction = (arrays[k] for k in ("image", "ground_truth", "prediction"))
+    image_name, gt_name, pred_name = NUCLEI_NAMES
+    instance_map = {INSTANCE_MAP_KEY: True}
+    return [
+        (image, {"name": image_name, "colormap": "gray", "contrast_limits": [0, int(image.max())]}, "image"),
+        (ground_truth.astype(np.int32), {"name": gt_name, "opacity": 0.5, "metadata": dict(instance_map)}, "labels"),
+        (
+            prediction.astype(np.int32),
+            {"name": pred_name, "opacity": 0.5, "visible": False, "metadata": dict(instance_map)},
+            "labels",
+        ),
+    ]
+
+
+def mni152_lesions_3d() -> list[LayerDataTuple]:
+    """The MNI T1 with synthetic dark white-matter lesions, their ground truth and a prediction that misses the
+    smallest and adds false positives (built at load from a fixed seed; see ``plugin/lesion_sample.py``)."""
+    t1, tissue, _ = _mni_volumes()
+    sample = make_lesion_sample(t1.data, tissue.data)
+    image_name, gt_name, pred_name = LESION_NAMES
+    lesion = {CLASS_NAMES_KEY: {1: "lesion"}, INSTANCE_MAP_KEY: False}
+    return [
+        volume_to_layer(_replace_data(t1, sample.image, image_name)),
+        volume_to_layer(
+            _replace_data(tissue, sample.ground_truth, gt_name), colormap=dict(LESION_COLORS), metadata=dict(lesion)
+        ),
+        volume_to_layer(
+            _replace_data(tissue, sample.prediction, pred_name),
+            colormap=dict(LESION_COLORS),
+            visible=False,
+            metadata=dict(lesion),
+        ),
+    ]
+
+
+def _replace_data(volume: Volume, data: np.ndarray, name: str) -> Volume:
+    """``volume``'s geometry (scale, translate, file affine) with other data of the same shape."""
+    return dataclasses.replace(volume, data=data, name=name, one_class_value=None)
