@@ -2,8 +2,8 @@
 
 Built at load from the shipped MNI files (nothing extra ships): deterministic, from a fixed seed, in well under a
 second. Lesions are dark in the T1 (as chronic MS lesions, "black holes", are) and lie inside the white matter.
-The prediction finds every lesion except the smallest (detected lesions grown or shrunk by a voxel, as a model's
-boundaries are), and adds false positives: small blobs in the white matter where there is no lesion.
+The prediction finds every lesion except the smallest (detected lesions a little smaller or larger and off centre,
+as a model's boundaries are), and adds false positives: small blobs in the white matter where there is no lesion.
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ class LesionSample:
 
 
 def _ball(shape: tuple[int, ...], centre: np.ndarray, radii: np.ndarray) -> tuple[tuple[slice, ...], np.ndarray]:
-    """Box and boolean ellipsoid of semi-axes ``radii`` around ``centre`` (clipped to ``shape``)."""
+    """Box and boolean ellipsoid of semi-axes ``radii`` around ``centre`` (index units, may be fractional),
+    clipped to ``shape``."""
     reach = np.ceil(radii).astype(int) + 1
-    lo = np.maximum(centre - reach, 0)
-    hi = np.minimum(centre + reach + 1, shape)
+    lo = np.maximum(np.floor(centre).astype(int) - reach, 0)
+    hi = np.minimum(np.ceil(centre).astype(int) + reach + 1, shape)
     box = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
     grids = np.ogrid[box]
     inside = sum(((g - c) / r) ** 2 for g, c, r in zip(grids, centre, radii, strict=True)) <= 1.0
@@ -61,11 +62,11 @@ def _place(
     raise RuntimeError("could not place a lesion in the white matter")
 
 
-def _blob(rng: np.random.Generator, shape, centre: np.ndarray, radius: float):
+def _semi_axes(rng: np.random.Generator, radius: float) -> np.ndarray:
     # a slightly elongated ellipsoid of the given equivalent radius (same volume as the ball of that radius)
     ratios = rng.uniform(0.75, 1.3, size=3)
     ratios /= np.cbrt(np.prod(ratios))
-    return _ball(shape, centre, np.maximum(radius * ratios, 0.6))
+    return np.maximum(radius * ratios, 0.6)
 
 
 def make_lesion_sample(t1: np.ndarray, tissue: np.ndarray, seed: int = SEED) -> LesionSample:
@@ -85,18 +86,18 @@ def make_lesion_sample(t1: np.ndarray, tissue: np.ndarray, seed: int = SEED) -> 
         centre = _place(rng, candidates, taken, radius, keep_apart=8.0)
         taken = np.vstack([taken, [*centre, radius]])
         centres.append(tuple(int(c) for c in centre))
-        box, inside = _blob(rng, t1.shape, centre, radius)
-        lesion = inside & white[box]
-        ground_truth[box][lesion] = 1
+        axes = _semi_axes(rng, radius)
+        box, inside = _ball(t1.shape, centre, axes)
+        ground_truth[box][inside & white[box]] = 1
         if radius >= MISSED_BELOW_RADIUS:
-            # a model's boundary: one voxel too wide or too narrow, chosen at random per lesion
-            grown = rng.random() < 0.5
-            changed = ndimage.binary_dilation(lesion) if grown else ndimage.binary_erosion(lesion)
-            prediction[box][changed & white[box] if grown else changed] = 1
+            # a model's boundary: the lesion up to 15 % smaller or 20 % larger, its centre off by up to half a voxel
+            scale, offset = rng.uniform(0.85, 1.2), rng.uniform(-0.5, 0.5, size=3)
+            box, inside = _ball(t1.shape, centre + offset, axes * scale)
+            prediction[box][inside & white[box]] = 1
     for radius in FALSE_POSITIVE_RADII:
         centre = _place(rng, candidates, taken, radius, keep_apart=10.0)
         taken = np.vstack([taken, [*centre, radius]])
-        box, inside = _blob(rng, t1.shape, centre, radius)
+        box, inside = _ball(t1.shape, centre, _semi_axes(rng, radius))
         prediction[box][inside & white[box]] = 1
     # dark lesions with edges blended over about a voxel, like a partial-volume boundary
     darkening = ndimage.gaussian_filter(ground_truth.astype(np.float32), sigma=0.6)
