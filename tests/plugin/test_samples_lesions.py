@@ -32,8 +32,13 @@ def test_lesions_lie_in_white_matter_and_the_prediction_misses_the_smallest():
     assert n_small >= 2 and (~found).sum() == n_small
     # the missed ones are the smallest lesions
     assert sizes[~found].max() < sizes[found].min()
-    # false positives: predicted components touching no true lesion
+    # each found lesion is found well: IoU with the predicted components it touches at least 0.5
     pred, n_pred = components(sample.prediction)
+    for i in np.flatnonzero(found) + 1:
+        hit = pred[gt == i]
+        touching = np.isin(pred, np.unique(hit[hit > 0]))
+        assert np.sum((gt == i) & touching) / np.sum((gt == i) | touching) >= 0.5
+    # false positives: predicted components touching no true lesion
     false = [i for i in range(1, n_pred + 1) if not np.any(sample.ground_truth[pred == i])]
     assert len(false) >= 3
     # lesions are darker than the white matter around them
