@@ -20,6 +20,22 @@ def _physical(groups: np.ndarray, index: np.ndarray, plane_spacing: np.ndarray, 
     return coordinates
 
 
+def _step_distances(index: np.ndarray, bits: np.ndarray, plane_spacing: np.ndarray) -> np.ndarray:
+    """The distance to the nearest of the one-step neighbours that ``bits`` names (see
+    ``SurfacePoints.beside_other``), computed as the KD-tree computes a distance: from the points' physical
+    coordinates (index times spacing), a single non-zero difference, so the very same number."""
+    nearest = np.full(len(index), np.inf)
+    for bit in range(2 * index.shape[1]):
+        has = (bits & np.uint8(1 << bit)) != 0
+        if not has.any():
+            continue
+        axis, step = bit // 2, 1 if bit % 2 else -1
+        position = index[has, axis]
+        length = np.abs((position + step) * plane_spacing[axis] - position * plane_spacing[axis])
+        nearest[has] = np.minimum(nearest[has], length)
+    return nearest
+
+
 def nearest_distances(
     source: SurfacePoints, target: SurfacePoints, plane_spacing: np.ndarray, plane_shape: tuple[int, ...]
 ) -> np.ndarray:
@@ -28,7 +44,8 @@ def nearest_distances(
     One KD-tree serves every group: groups are laid out ``group_gap`` apart on an extra axis, further than any
     two points of one plane can be, so the nearest point found is always in the source's own group. Points of
     groups without target points get inf (callers apply the empty-mask policy to those groups) and points on
-    the target surface itself get 0, both without a query.
+    the target surface itself get 0, both without a query; so do points one shortest grid step from a target
+    point (``source.beside_other``): no other target point can be nearer.
     """
     distances = np.zeros(len(source.groups))
     n_groups = int(max(source.groups.max(initial=-1), target.groups.max(initial=-1))) + 1
@@ -36,6 +53,10 @@ def nearest_distances(
     reachable = group_has_target[source.groups]
     distances[~reachable] = np.inf
     query = reachable & ~source.on_other
+    if source.beside_other is not None:
+        beside = query & (source.beside_other != 0)
+        distances[beside] = _step_distances(source.index[beside], source.beside_other[beside], plane_spacing)
+        query &= ~beside
     if query.any():
         group_gap = 2.0 * float(np.linalg.norm(np.asarray(plane_shape) * plane_spacing)) + 1.0
         tree = cKDTree(

@@ -16,7 +16,7 @@ from .boxes import Box, label_boxes, union_box
 from .distances import SurfaceDistances, box_distances
 from .label_surfaces import label_surfaces, slab_size
 from .rows import distance_metrics, metric_rows
-from .surfaces import surfel_sizes
+from .surfaces import nearest_axes, surfel_sizes
 from .validation import check_axis, check_labels, check_masks, check_options, check_spacing
 
 
@@ -57,6 +57,7 @@ class _Stacks:
     nsd_tolerance: float
     percentile: float
     sizes: np.ndarray | None
+    axes: tuple[int, ...]  # plane axes of the shortest grid step (surfaces.nearest_axes)
 
     def stack_box(self, box: Box | None) -> Box | None:
         """An array box in stack coordinates: the volume is group 0; slices move the slice axis first."""
@@ -71,7 +72,9 @@ class _Stacks:
         n_groups = self.gt.shape[0]
         # absent from both maps: a one-voxel box gives empty surfaces and zero counts through the same code
         box = box or tuple(slice(0, 1) for _ in self.gt.shape)
-        found = label_surfaces(self.gt, self.pred, label, box, self.convention, self.sizes, slab_size(self.gt.size))
+        found = label_surfaces(
+            self.gt, self.pred, label, box, self.convention, self.sizes, slab_size(self.gt.size), self.axes
+        )
         offset = np.array([s.start for s in box])
         box_shape = tuple(s.stop - s.start for s in box)
         distances = box_distances(found.gt, found.pred, offset, box_shape, self.plane_spacing)
@@ -123,6 +126,7 @@ def evaluate_labels(
         nsd_tolerance=nsd_tolerance,
         percentile=percentile,
         sizes=surfel_sizes(plane_spacing) if convention == "surfel" else None,
+        axes=nearest_axes(plane_spacing),
     )
     boxes = {label: stacks.stack_box(union_box(gt_boxes.get(label), pred_boxes.get(label))) for label in labels}
     return (stacks.evaluate(label, boxes[label]) for label in labels)

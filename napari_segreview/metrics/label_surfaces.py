@@ -2,8 +2,8 @@
 
 The box (the union of the label's boxes in both maps) holds every voxel of the label, so outside it both masks
 are empty exactly as outside the array: the border voxels and surfels found in the box are the ones the whole
-array has. The box is walked in slabs along one axis; each slab reads one extra voxel (or corner) layer on each
-side where a neighbourhood needs it, and its points are kept in the order a single pass would find them.
+array has. The box is walked in slabs along one axis; each slab reads two extra voxel (or corner) layers on
+each side where a neighbourhood needs them, and its points are kept in the order a single pass would find them.
 """
 
 from __future__ import annotations
@@ -73,10 +73,13 @@ def label_surfaces(
     convention: str,
     sizes: np.ndarray | None,
     slab_voxels: int,
+    axes: tuple[int, ...] = (),
 ) -> LabelSurfaces:
     """Surface points of ``gt_stack == label`` and ``pred_stack == label`` (label maps of shape
     (groups, *plane)) in the given convention, found inside ``box`` (stack coordinates). ``sizes`` is the
-    surfel size per cell code (surfel convention only); the box is read ``slab_voxels`` voxels at a time."""
+    surfel size per cell code (surfel convention only); the box is read ``slab_voxels`` voxels at a time.
+    The points record their neighbours on the other surface along the plane axes ``axes``
+    (``SurfacePoints.beside_other``)."""
     gt_box, pred_box = gt_stack[box], pred_stack[box]
     shape = gt_box.shape
     # slabs of groups need no neighbours; a single group (a volume) is cut along its first plane axis
@@ -93,29 +96,33 @@ def label_surfaces(
             gt, pred = _take(gt_box, 0, start, stop) == label, _take(pred_box, 0, start, stop) == label
             counts.add(gt, pred, 0, start)
             if surfel:
-                found = surfel_points(neighbourhood_codes(gt), neighbourhood_codes(pred), sizes)
+                found = surfel_points(neighbourhood_codes(gt), neighbourhood_codes(pred), sizes, axes)
             else:
-                found = border_points(gt, pred)
-        elif surfel:
-            # corners [start, stop) lie between voxels start - 1 .. stop - 1; zero voxels beyond the box's edge
-            low, high = max(start - 1, 0), min(stop, n)
+                found = border_points(gt, pred, axes)
+            gt_parts.append(_moved(found[0], 0, start))
+            pred_parts.append(_moved(found[1], 0, start))
+            continue
+        # a point's neighbours on the other surface need that surface one layer beyond the slab, and that
+        # surface its own neighbourhood: the slab is read with two layers (surfel: corners) on each side
+        # where the box has them, and keeps the points of its own layers
+        if surfel:
+            # corners [first, last) lie between voxels first - 1 .. last - 1; zero voxels beyond the box's edge
+            first, last = max(start - 2, 0), min(stop + 2, extent)
+            low, high = max(first - 1, 0), min(last, n)
             gt, pred = _take(gt_box, axis, low, high) == label, _take(pred_box, axis, low, high) == label
-            own = slice(start - low, min(stop, n) - low)
-            counts.add(_take(gt, axis, own.start, own.stop), _take(pred, axis, own.start, own.stop), axis, start)
+            own_voxels = (start - low, min(stop, n) - low)
             padding = [(0, 0)] + [(1, 1)] * (gt.ndim - 1)
-            padding[axis] = (int(start == 0), int(stop == n + 1))
-            found = surfel_points(neighbourhood_codes(gt, padding), neighbourhood_codes(pred, padding), sizes)
+            padding[axis] = (int(first == 0), int(last == n + 1))
+            found = surfel_points(neighbourhood_codes(gt, padding), neighbourhood_codes(pred, padding), sizes, axes)
         else:
-            # one voxel layer on each side decides the border of the slab's outer layers
-            low, high = max(start - 1, 0), min(stop + 1, n)
-            gt, pred = _take(gt_box, axis, low, high) == label, _take(pred_box, axis, low, high) == label
-            inner = (start - low, stop - low)
-            gt_points, pred_points = border_points(gt, pred)
-            found = tuple(_inside(points, axis, *inner) for points in (gt_points, pred_points))
-            counts.add(_take(gt, axis, *inner), _take(pred, axis, *inner), axis, start)
-            start = low
-        gt_parts.append(_moved(found[0], axis, start))
-        pred_parts.append(_moved(found[1], axis, start))
+            first, last = max(start - 2, 0), min(stop + 2, n)
+            gt, pred = _take(gt_box, axis, first, last) == label, _take(pred_box, axis, first, last) == label
+            own_voxels = (start - first, stop - first)
+            found = border_points(gt, pred, axes)
+        counts.add(_take(gt, axis, *own_voxels), _take(pred, axis, *own_voxels), axis, start)
+        own = (start - first, stop - first)
+        gt_parts.append(_moved(_inside(found[0], axis, *own), axis, first))
+        pred_parts.append(_moved(_inside(found[1], axis, *own), axis, first))
     return LabelSurfaces(
         gt=concatenate_points(gt_parts),
         pred=concatenate_points(pred_parts),
@@ -135,4 +142,5 @@ def _inside(points: SurfacePoints, axis: int, start: int, stop: int) -> SurfaceP
         weights=None if points.weights is None else points.weights[keep],
         outside_other=points.outside_other[keep],
         on_other=points.on_other[keep],
+        beside_other=None if points.beside_other is None else points.beside_other[keep],
     )

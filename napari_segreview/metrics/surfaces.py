@@ -25,6 +25,9 @@ class SurfacePoints:
     weights:  (n,) surfel size (length in 2D, area in 3D, physical units), or None for border points
     outside_other: (n,) True where the point lies outside the other mask (for signed distances)
     on_other: (n,) True where the other mask has a surface point at the same grid position (distance 0)
+    beside_other: (n,) uint8 bits, or None when not computed: bit ``2a`` (``2a + 1``) set where the other mask
+              has a surface point one step below (above) along plane axis ``a``, one of the
+              :func:`nearest_axes`; the distance of such a point is that step, found without a search
     """
 
     groups: np.ndarray
@@ -32,11 +35,45 @@ class SurfacePoints:
     weights: np.ndarray | None
     outside_other: np.ndarray
     on_other: np.ndarray
+    beside_other: np.ndarray | None = None
 
     @property
     def voxel_coordinates(self) -> np.ndarray:
         """Positions in voxel index units of the plane (surfel corners sit at half-voxel positions)."""
         return self.index.astype(float) - (0.0 if self.weights is None else 0.5)
+
+
+# Spacings this close (relative) to the smallest count as equal to it; a spacing between this and
+# SEPARATED_SPACING above the smallest is too close to tell which step is nearer in floating point.
+EQUAL_SPACING = 1e-9
+SEPARATED_SPACING = 1e-6
+
+
+def nearest_axes(plane_spacing) -> tuple[int, ...]:
+    """The plane axes along which one grid step is the shortest distance between two grid points.
+
+    Every other grid point lies at least ``SEPARATED_SPACING`` (relative) further, far beyond rounding, so a
+    point with a surface point of the other mask one such step away has its nearest distance there. Empty when
+    some spacing is too close to the smallest to decide (then every distance is searched).
+    """
+    spacing = np.asarray(plane_spacing, dtype=float)
+    ratio = spacing / spacing.min()
+    if np.any((ratio > 1 + EQUAL_SPACING) & (ratio <= 1 + SEPARATED_SPACING)):
+        return ()
+    return tuple(int(axis) for axis in np.flatnonzero(ratio <= 1 + EQUAL_SPACING))
+
+
+def beside_codes(other_surface: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Per grid position of a stack (groups, *plane), the :attr:`SurfacePoints.beside_other` bits: where
+    ``other_surface`` holds a point one step below or above along each plane axis in ``axes``."""
+    codes = np.zeros(other_surface.shape, np.uint8)
+    for axis in axes:
+        lower = [slice(None)] * other_surface.ndim
+        upper = [slice(None)] * other_surface.ndim
+        lower[axis + 1], upper[axis + 1] = slice(0, -1), slice(1, None)
+        codes[tuple(upper)] |= other_surface[tuple(lower)].view(np.uint8) << np.uint8(2 * axis)
+        codes[tuple(lower)] |= other_surface[tuple(upper)].view(np.uint8) << np.uint8(2 * axis + 1)
+    return codes
 
 
 def border_voxels(stack: np.ndarray) -> np.ndarray:
@@ -77,7 +114,9 @@ def neighbourhood_codes(stack: np.ndarray, padding: list[tuple[int, int]] | None
     return codes
 
 
-def _points(surface: np.ndarray, other_inside: np.ndarray, other_surface: np.ndarray, weights) -> SurfacePoints:
+def _points(
+    surface: np.ndarray, other_inside: np.ndarray, other_surface: np.ndarray, weights, axes: tuple[int, ...] | None
+) -> SurfacePoints:
     position = np.nonzero(surface)
     return SurfacePoints(
         groups=position[0],
@@ -85,25 +124,29 @@ def _points(surface: np.ndarray, other_inside: np.ndarray, other_surface: np.nda
         weights=weights,
         outside_other=~other_inside[position],
         on_other=other_surface[position],
+        beside_other=None if axes is None else beside_codes(other_surface, axes)[position],
     )
 
 
-def surfel_points(gt_codes: np.ndarray, pred_codes: np.ndarray, sizes: np.ndarray) -> tuple[SurfacePoints, ...]:
+def surfel_points(
+    gt_codes: np.ndarray, pred_codes: np.ndarray, sizes: np.ndarray, axes: tuple[int, ...] | None = None
+) -> tuple[SurfacePoints, ...]:
     """Surfels of ``gt`` and of ``pred`` from their cell codes (see :func:`neighbourhood_codes`); ``sizes`` is
-    the surfel size of each code (:func:`surfel_sizes`)."""
+    the surfel size of each code (:func:`surfel_sizes`). With ``axes`` (:func:`nearest_axes`) the points
+    record which neighbours along those axes are on the other surface."""
     full = 2 ** (2 ** (gt_codes.ndim - 1)) - 1
     gt_surface = (gt_codes != 0) & (gt_codes != full)
     pred_surface = (pred_codes != 0) & (pred_codes != full)
     # a surfel off the other surface has a cell entirely inside or entirely outside the other mask
-    gt_points = _points(gt_surface, pred_codes == full, pred_surface, sizes[gt_codes[gt_surface]])
-    pred_points = _points(pred_surface, gt_codes == full, gt_surface, sizes[pred_codes[pred_surface]])
+    gt_points = _points(gt_surface, pred_codes == full, pred_surface, sizes[gt_codes[gt_surface]], axes)
+    pred_points = _points(pred_surface, gt_codes == full, gt_surface, sizes[pred_codes[pred_surface]], axes)
     return gt_points, pred_points
 
 
-def border_points(gt: np.ndarray, pred: np.ndarray) -> tuple[SurfacePoints, ...]:
-    """Border voxels of ``gt`` and of ``pred`` (bool stacks of one shape)."""
+def border_points(gt: np.ndarray, pred: np.ndarray, axes: tuple[int, ...] | None = None) -> tuple[SurfacePoints, ...]:
+    """Border voxels of ``gt`` and of ``pred`` (bool stacks of one shape); ``axes`` as in :func:`surfel_points`."""
     gt_surface, pred_surface = border_voxels(gt), border_voxels(pred)
-    return _points(gt_surface, pred, pred_surface, None), _points(pred_surface, gt, gt_surface, None)
+    return _points(gt_surface, pred, pred_surface, None, axes), _points(pred_surface, gt, gt_surface, None, axes)
 
 
 def surfel_sizes(plane_spacing) -> np.ndarray:
@@ -126,6 +169,7 @@ def concatenate_points(parts: list[SurfacePoints]) -> SurfacePoints:
         weights=None if parts[0].weights is None else np.concatenate([p.weights for p in parts]),
         outside_other=np.concatenate([p.outside_other for p in parts]),
         on_other=np.concatenate([p.on_other for p in parts]),
+        beside_other=None if parts[0].beside_other is None else np.concatenate([p.beside_other for p in parts]),
     )
 
 

@@ -174,3 +174,31 @@ def test_many_labels_allocate_far_less_than_the_maps():
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert peak < 0.4 * (gt.nbytes + pred.nbytes), (convention, peak / (gt.nbytes + pred.nbytes))
+
+
+def test_shortest_step_axes():
+    from napari_segreview.metrics.surfaces import nearest_axes
+
+    assert nearest_axes((2.5, 0.8, 0.9)) == (1,)
+    assert nearest_axes((1.0, 1.0, 1.0)) == (0, 1, 2)
+    assert nearest_axes((0.8, 0.8 * (1 + 1e-12), 1.5)) == (0, 1)
+    assert nearest_axes((1.0, 1.0 + 1e-7, 2.0)) == ()  # too close to tell which step is shorter: search all
+    assert nearest_axes((1.0 + 1e-5, 1.0)) == (1,)
+
+
+@pytest.mark.parametrize(
+    "spacing",
+    [(0.8, 0.8 * (1 + 1e-12), 0.9), (1.0, 1.0 + 1e-7, 2.0), (1.0, 1.0 + 1e-5, 1.3), (3e-7, 0.9, 3e-7), (7.1, 7.1, 7.1)],
+)
+@pytest.mark.parametrize("convention", CONVENTIONS)
+@pytest.mark.parametrize("axis", [None, 1])
+def test_distances_one_step_away_are_the_searched_ones(spacing, convention, axis, slab_voxels):
+    """Points one shortest step from the other surface take that step without a KD-tree search: the very
+    numbers the search gives, also with spacings (nearly) equal along several axes."""
+    gt, pred = label_map_pair((13, 12, 11), 7)
+    for label in present(gt, pred):
+        ours = evaluate_label(gt, pred, label, spacing=spacing, axis=axis, convention=convention, **OPTIONS)
+        rows, distances = reference_evaluation(gt, pred, label, spacing, convention, axis)
+        assert ours.rows == rows
+        np.testing.assert_array_equal(ours.distances.gt_to_pred, distances.gt_to_pred)
+        np.testing.assert_array_equal(ours.distances.pred_to_gt, distances.pred_to_gt)
