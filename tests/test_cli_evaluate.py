@@ -109,7 +109,7 @@ def test_mni_sample_per_slice_matches_the_library(tmp_path):
         (["{gt}", "{pred}", "--spacing", "1", "0", "1"], "spacing must be positive and finite"),
         (["{gt}", "{pred}", "--out", "report.txt"], "--out must end in .csv or .json"),
         (["{gt}", "{other_grid}"], "lie on different voxel grids"),
-        (["{gt}", "{small}"], "has shape (10, 14, 12) but the prediction small.nii.gz has shape (9, 14, 12)"),
+        (["{gt}", "{small}"], "different voxel grids (shape (12, 14, 10) vs (12, 14, 9)); give --resample-prediction"),
         (["{gt}", "{corrupt}"], "Cannot read corrupt.nii.gz as NIfTI"),
         (["{gt}", "{probabilities}"], "pred holds non-integer values"),
         (["{folder}", "{pred}"], "is a folder"),

@@ -41,6 +41,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--labels", type=int, nargs="+", metavar="L", help="labels to evaluate (default: all present)")
     parser.add_argument(
+        "--resample-prediction",
+        action="store_true",
+        help="NIfTI: resample a prediction on another voxel grid onto the ground truth's (nearest neighbour, "
+        "through both affines); without it such a pair is refused with what differs",
+    )
+    parser.add_argument(
         "--convention", choices=CONVENTIONS, default="border", help="surface convention (default: border)"
     )
     parser.add_argument("--nsd-tolerance", type=float, default=1.0, metavar="T", help="NSD tolerance (default: 1.0)")
@@ -141,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _evaluate_pair(args: argparse.Namespace) -> int:
     try:
-        pair = load_mask_pair(args.gt, args.pred, spacing=args.spacing)
+        pair = load_mask_pair(args.gt, args.pred, spacing=args.spacing, resample_prediction=args.resample_prediction)
         problem = spacing_problem(pair.spacing)
         if problem is not None:
             raise UsageError(f"the voxel spacing of {printable_text(args.gt.name)} {problem}.")

@@ -217,6 +217,7 @@ def _run(args: argparse.Namespace) -> int:
         nsd_tolerance=args.nsd_tolerance,
         percentile=args.percentile,
         spacing=None if args.spacing is None else tuple(args.spacing),
+        resample_prediction=args.resample_prediction,
     )
     if args.out is not None:
         _check_outputs(args, options)

@@ -45,6 +45,7 @@ class MetricOptions:
     nsd_tolerance: float = 1.0
     percentile: float = 95.0
     spacing: tuple[float, ...] | None = None
+    resample_prediction: bool = False  # predictions on another grid resampled onto the GT's (nearest neighbour)
 
 
 def spacing_problem(spacing: Sequence[float]) -> str | None:
@@ -109,7 +110,9 @@ def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
             name = printable_text(path.name)
             return error_rows(case.case, f"{case.case}: the {role} {name} is a symbolic link that {problem}.")
     try:
-        pair = load_mask_pair(case.gt, case.pred, spacing=options.spacing)
+        pair = load_mask_pair(
+            case.gt, case.pred, spacing=options.spacing, resample_prediction=options.resample_prediction
+        )
         problem = spacing_problem(pair.spacing)
         if problem is not None:
             return error_rows(case.case, f"{case.case}: its voxel spacing {problem}.")

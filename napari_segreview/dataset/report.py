@@ -28,13 +28,16 @@ OPTIONS_SUFFIX = ".options.json"
 
 def options_record(options: MetricOptions) -> dict[str, Any]:
     """``options`` as a report records them (JSON values; labels sorted, as their order changes no row)."""
-    return {
+    record = {
         "labels": None if options.labels is None else sorted({int(label) for label in options.labels}),
         "convention": options.convention,
         "nsd_tolerance": float(options.nsd_tolerance),
         "percentile": float(options.percentile),
         "spacing": None if options.spacing is None else [float(value) for value in options.spacing],
     }
+    if options.resample_prediction:  # recorded only when on, so reports from before the option still resume
+        record["resample_prediction"] = True
+    return record
 
 
 def options_path(report: str | os.PathLike) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageReadError
+from .grid_resample import grid_differences, resample_nearest
 from .image_files import PICTURE_SUFFIXES, lossy_format, read_picture
 from .label_rule import one_class_rule
 from .nifti import is_nifti_path, read_nifti
@@ -85,22 +86,59 @@ def _as_stored(mask: _Mask, other: _Mask) -> np.ndarray:
     return np.where(mask.labels == 1, value, 0).astype(np.uint16 if value > 255 else np.uint8)
 
 
+def _on_gt_grid(gt_path: Path, gt: _Mask, pred_path: Path, pred: _Mask, resample: bool) -> _Mask:
+    """``pred`` as it is when both NIfTI masks share a grid; resampled onto the GT's when asked; else refused with
+    what differs."""
+    gt_shape, pred_shape = _shape3(gt), _shape3(pred)
+    if not grid_differences(gt_shape, _grid(gt.volume), pred_shape, _grid(pred.volume)):
+        return pred
+    if not resample:
+        # said in the files' own terms (stored shape, header origin), which is what the user can check
+        gt_file, pred_file = gt.volume.geometry, pred.volume.geometry
+        differences = grid_differences(
+            gt_file.file_shape, gt_file.affine, pred_file.file_shape, pred_file.affine
+        ) or grid_differences(gt_shape, _grid(gt.volume), pred_shape, _grid(pred.volume))
+        raise ImageReadError(
+            f"{gt_path.name} and {pred_path.name} lie on different voxel grids ({'; '.join(differences)}); give "
+            "--resample-prediction to resample the prediction onto the ground truth's grid (nearest neighbour)."
+        )
+    labels = pred.labels if pred.labels.ndim == 3 else pred.labels.reshape(pred_shape)
+    moved = resample_nearest(labels, _grid(pred.volume), gt_shape, _grid(gt.volume)).reshape(gt.labels.shape)
+    return _Mask(moved, pred.one_class_value, gt.volume)
+
+
+def _shape3(mask: _Mask) -> tuple[int, ...]:
+    """The display shape with a 2D file's squeezed axis put back (the grid's affine has all three)."""
+    geometry = mask.volume.geometry
+    shape = list(mask.labels.shape)
+    if geometry.squeezed_axis is not None:
+        shape.insert(geometry.squeezed_axis, 1)
+    return tuple(shape)
+
+
 def _grid(volume: Volume) -> np.ndarray:
     geometry = volume.geometry
     shape3 = tuple(geometry.file_shape[:3]) + (1,) * (3 - len(geometry.file_shape[:3]))
     return display_affine(geometry.affine, geometry.file_ornt, shape3)
 
 
-def load_mask_pair(gt_path: str | os.PathLike, pred_path: str | os.PathLike, spacing=None) -> MaskPair:
+def load_mask_pair(
+    gt_path: str | os.PathLike, pred_path: str | os.PathLike, spacing=None, resample_prediction: bool = False
+) -> MaskPair:
     """Read a GT and a prediction file into arrays of one voxel order.
 
     NIfTI files are reoriented by the display rule (so a RAS and an LPS file of one grid line up) and must lie
     on the same voxel grid; their spacing comes from the header unless ``spacing`` is given (in array order).
-    Other files use ``spacing`` or 1. A mask with one foreground value (1, 255 or 65535) holds label 1; masks with
-    more values keep them. Raises ImageReadError with one sentence.
+    Two NIfTI files on different grids are refused with the differences (shape, spacing, origin, direction)
+    named, unless ``resample_prediction``: then the prediction is resampled onto the ground truth's grid by
+    nearest neighbour through both affines (never silently). Other files use ``spacing`` or 1. A mask with one
+    foreground value (1, 255 or 65535) holds label 1; masks with more values keep them. Raises ImageReadError with
+    one sentence.
     """
     gt_path, pred_path = Path(gt_path), Path(pred_path)
     gt_mask, pred_mask = _read(gt_path), _read(pred_path)
+    if gt_mask.volume is not None and pred_mask.volume is not None:
+        pred_mask = _on_gt_grid(gt_path, gt_mask, pred_path, pred_mask, resample_prediction)
     gt_volume, pred_volume = gt_mask.volume, pred_mask.volume
     has_geometry = [v is not None for v in (gt_volume, pred_volume)]
     if has_geometry[0] != has_geometry[1]:
@@ -117,11 +155,6 @@ def load_mask_pair(gt_path: str | os.PathLike, pred_path: str | os.PathLike, spa
     gt, pred = _as_stored(gt_mask, pred_mask), _as_stored(pred_mask, gt_mask)
     axis_names = None
     if has_geometry[0]:
-        if not np.allclose(_grid(gt_volume), _grid(pred_volume), atol=1e-3):
-            raise ImageReadError(
-                f"{gt_path.name} and {pred_path.name} lie on different voxel grids (their affines differ); "
-                "resample one onto the other first."
-            )
         axis_names = gt_volume.geometry.display_axis_names
         if spacing is None:
             spacing = gt_volume.scale

@@ -1,0 +1,48 @@
+"""Metrics of one pair by the classes a dataset declares: named labels, region classes as unions of labels, and
+an ignore label whose ground-truth voxels count for no metric.
+
+The ignore rule is nnU-Net's (``evaluate_predictions``: voxels where the ground truth is the ignore label are
+left out of TP, FP and FN). Here those voxels are set to background in both maps, which gives exactly nnU-Net's
+overlaps; surface distances are then measured on the maps with the ignored region cleared, so a prediction
+border that runs through an ignored region is not counted there (nnU-Net computes no distances to compare with).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics import volume_metrics
+from .class_table import ClassTable
+
+
+def without_ignored(gt: np.ndarray, pred: np.ndarray, ignore: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of both maps with the voxels the ground truth marks ``ignore`` set to 0 (the inputs unchanged)."""
+    if ignore is None:
+        return gt, pred
+    ignored = gt == ignore
+    if not ignored.any():
+        return gt, pred
+    gt, pred = gt.copy(), pred.copy()
+    gt[ignored] = 0
+    pred[ignored] = 0
+    return gt, pred
+
+
+def class_metrics(gt: np.ndarray, pred: np.ndarray, classes: ClassTable, *, labels=None, **options) -> list[dict]:
+    """Rows of every label (``volume_metrics``' rows plus ``class``, its name or "") and then of every region of
+    ``classes`` (``label`` None, ``class`` the region's name, ``region`` its labels as "1+2+3").
+
+    ``labels`` restricts the plain labels as in ``volume_metrics``; the ignore label is never one of them.
+    ``options`` go to ``volume_metrics`` (spacing, convention, nsd_tolerance, percentile).
+    """
+    gt, pred = without_ignored(np.asarray(gt), np.asarray(pred), classes.ignore)
+    if labels is not None:
+        labels = [label for label in labels if label != classes.ignore]
+    rows = [
+        {"label": int(label), "class": classes.name(int(label)) or "", "region": "", **row}
+        for label, row in sorted(volume_metrics(gt, pred, labels=labels, **options).items())
+    ]
+    for name, members in classes.regions.items():
+        row = volume_metrics(np.isin(gt, members), np.isin(pred, members), labels=[1], **options)[1]
+        rows.append({"label": None, "class": name, "region": "+".join(map(str, members)), **row})
+    return rows
