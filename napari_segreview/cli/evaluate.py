@@ -69,6 +69,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="folders: keep the cases already in --out, evaluate the others"
     )
+    from .evaluate_instances import add_instance_arguments  # here: that module imports this one
+
+    add_instance_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -121,6 +124,10 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .evaluate_instances import run_instances, uses_instances
+
+    if uses_instances(args):
+        return run_instances(args)
     if args.gt.is_dir() and args.pred.is_dir():
         from .evaluate_folders import run_folders
 
