@@ -10,6 +10,8 @@ from scipy.spatial import cKDTree
 from .surfaces import SurfacePoints, bounding_box, surface_points
 
 PARALLEL_QUERY_POINTS = 20_000
+# larger leaves than scipy's 16: ~10% faster build and query on surface point clouds (same nearest points)
+LEAF_SIZE = 32
 
 
 def _physical(groups: np.ndarray, index: np.ndarray, plane_spacing: np.ndarray, group_gap: float) -> np.ndarray:
@@ -60,7 +62,10 @@ def nearest_distances(
     if query.any():
         group_gap = 2.0 * float(np.linalg.norm(np.asarray(plane_shape) * plane_spacing)) + 1.0
         tree = cKDTree(
-            _physical(target.groups, target.index, plane_spacing, group_gap), balanced_tree=False, compact_nodes=False
+            _physical(target.groups, target.index, plane_spacing, group_gap),
+            leafsize=LEAF_SIZE,
+            balanced_tree=False,
+            compact_nodes=False,
         )
         points = _physical(source.groups[query], source.index[query], plane_spacing, group_gap)
         # threads pay off only for many points: starting them costs more than a small label's whole query

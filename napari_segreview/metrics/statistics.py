@@ -13,8 +13,9 @@ class GroupedDistances:
     """Distances with the group of each, sorted by (group, distance, weight)."""
 
     def __init__(self, groups: np.ndarray, distances: np.ndarray, n_groups: int, weights: np.ndarray | None = None):
-        keys = (distances, groups) if weights is None else (weights, distances, groups)
-        order = np.argsort(distances, kind="stable") if n_groups == 1 and weights is None else np.lexsort(keys)
+        # one group: the group key sorts nothing (the order of the other keys is the same without it)
+        keys = (() if weights is None else (weights,)) + (distances,) + (() if n_groups == 1 else (groups,))
+        order = np.argsort(distances, kind="stable") if len(keys) == 1 else np.lexsort(keys)
         self.distances = distances[order]
         self.weights = None if weights is None else weights[order]
         self.counts = np.bincount(groups, minlength=n_groups)

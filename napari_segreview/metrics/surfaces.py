@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .surfel_tables import CODE_WEIGHTS_2D, CODE_WEIGHTS_3D, surfel_areas_3d, surfel_lengths_2d
+from .surfel_tables import surfel_areas_3d, surfel_lengths_2d
 
 
 @dataclass(frozen=True)
@@ -103,14 +103,16 @@ def neighbourhood_codes(stack: np.ndarray, padding: list[tuple[int, int]] | None
     side of every plane axis: a slab of a larger stack pads only where the slab meets the stack's edge.
     """
     plane_ndim = stack.ndim - 1
-    weights = CODE_WEIGHTS_3D if plane_ndim == 3 else CODE_WEIGHTS_2D
     padding = padding or [(0, 0)] + [(1, 1)] * plane_ndim
-    padded = np.pad(stack, padding).astype(np.uint8)
-    corners = tuple(n - 1 for n in padded.shape[1:])
-    codes = np.zeros((stack.shape[0], *corners), dtype=np.uint8)
-    for offset in np.ndindex(*(2,) * plane_ndim):
-        window = (slice(None),) + tuple(slice(o, o + n) for o, n in zip(offset, corners, strict=True))
-        codes |= padded[window] * np.uint8(weights[offset])
+    codes = np.pad(stack, padding).view(np.uint8)
+    # the voxel at offset (a, b, c) of a cell has bit 7 - (4a + 2b + c) (surfel_tables.CODE_WEIGHTS_3D; 2D
+    # likewise): pairing neighbours along the last axis, then the pairs along the one before, ... builds the
+    # same codes in one step per axis instead of one per cell voxel
+    for shift, axis in enumerate(range(stack.ndim - 1, 0, -1)):
+        lower = [slice(None)] * stack.ndim
+        upper = [slice(None)] * stack.ndim
+        lower[axis], upper[axis] = slice(0, -1), slice(1, None)
+        codes = (codes[tuple(lower)] << np.uint8(1 << shift)) | codes[tuple(upper)]
     return codes
 
 
