@@ -51,7 +51,15 @@ WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 
 def build_unet(config: ModelConfig) -> UNet:
     """An untrained U-Net with the architecture ``config`` describes."""
-    return UNet(config.in_channels, config.classes, config.width, config.depth, config.bilinear)
+    return UNet(
+        config.in_channels,
+        config.classes,
+        config.width,
+        config.depth,
+        config.bilinear,
+        attention=config.attention,
+        deep_supervision=config.deep_supervision,
+    )
 
 
 def _first_line(error: BaseException) -> str:
@@ -65,7 +73,14 @@ def _shape(tensor: torch.Tensor) -> str:
 
 def _architecture(config: ModelConfig) -> str:
     upsampling = "bilinear" if config.bilinear else "transposed-convolution"
-    return f"a {upsampling} U-Net of width {config.width} and depth {config.depth}"
+    options = [
+        name
+        for name, on in (("CBAM attention", config.attention == "cbam"), ("deep supervision", config.deep_supervision))
+        if on
+    ]
+    return f"a {upsampling} U-Net of width {config.width} and depth {config.depth}" + (
+        " with " + " and ".join(options) if options else ""
+    )
 
 
 def check_state_dict_fits(state_dict: Mapping[str, torch.Tensor], config: ModelConfig, name: str) -> None:

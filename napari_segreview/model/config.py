@@ -22,6 +22,9 @@ NORMALISATION_KINDS: dict[str, tuple[str, ...]] = {
     "none": (),  # the image as it is
 }
 MAX_DEPTH = 8
+ATTENTION_KINDS = ("none", "cbam")  # what model/unet.py builds on the skip connections
+# architecture options saved only when switched on (field -> its off value)
+OPTIONAL_OFF: dict[str, Any] = {"attention": "none", "deep_supervision": False}
 
 
 def _is_int(value: Any) -> bool:
@@ -58,6 +61,12 @@ class ModelConfig:
     slice_axis:    array axis of a 3D volume the model was trained on slices of (display order, 0 = axial)
     input_size:    (rows, cols) the slices are resized to when the model only takes one size; None (the
                    default) pads each slice to a multiple of ``2**depth`` and never resizes
+    attention:     "none" (the default) or "cbam": CBAM attention on the skip connections (``model/unet.py``)
+    deep_supervision: the network has 1x1 heads at its coarser decoder stages, used by training losses only
+                   (inference and exported files give the full-resolution output alone); default False
+
+    ``attention`` and ``deep_supervision`` are left out of :meth:`to_dict` while off: a model without them saves
+    the same config as before they existed (older versions read it), and a config without them means off.
     """
 
     in_channels: int = 1
@@ -69,6 +78,8 @@ class ModelConfig:
     class_names: dict[int, str] = field(default_factory=dict)
     slice_axis: int = 0
     input_size: tuple[int, int] | None = None
+    attention: str = "none"
+    deep_supervision: bool = False
 
     def __post_init__(self) -> None:
         if self.in_channels not in (1, 3) or not _is_int(self.in_channels):
@@ -81,6 +92,11 @@ class ModelConfig:
             raise ModelConfigError(f"depth must be a whole number from 1 to {MAX_DEPTH}, not {self.depth!r}.")
         if not isinstance(self.bilinear, bool):
             raise ModelConfigError(f"bilinear must be true or false, not {self.bilinear!r}.")
+        if self.attention not in ATTENTION_KINDS:
+            kinds = " or ".join(ATTENTION_KINDS)
+            raise ModelConfigError(f"attention must be {kinds}, not {self.attention!r}.")
+        if not isinstance(self.deep_supervision, bool):
+            raise ModelConfigError(f"deep_supervision must be true or false, not {self.deep_supervision!r}.")
         if not _is_int(self.slice_axis) or self.slice_axis not in (0, 1, 2):
             raise ModelConfigError(f"slice_axis must be 0, 1 or 2, not {self.slice_axis!r}.")
         object.__setattr__(self, "normalisation", self._checked_normalisation(self.normalisation))
@@ -106,6 +122,9 @@ class ModelConfig:
         and for JSON (where the class name keys become strings; :meth:`from_dict` turns them back)."""
         data = asdict(self)
         data["input_size"] = list(self.input_size) if self.input_size is not None else None
+        for name, off in OPTIONAL_OFF.items():
+            if data[name] == off:
+                del data[name]
         return data
 
     @classmethod
