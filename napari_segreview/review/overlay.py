@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..metrics.boxes import label_boxes, union_box
+
 TRUE_POSITIVE, FALSE_POSITIVE, FALSE_NEGATIVE, WRONG_CLASS = 1, 2, 3, 4
 OVERLAY_NAMES = {
     TRUE_POSITIVE: "true positive",
@@ -27,14 +29,19 @@ OVERLAY_COLORS = {
 def error_overlay(gt: np.ndarray, pred: np.ndarray, label: int | None = None) -> np.ndarray:
     """uint8 map: 1 TP, 2 FP, 3 FN, 4 both labelled but with different classes (only when ``label`` is None).
 
-    With ``label`` given, only that class is compared (other classes count as background).
+    With ``label`` given, only that class is compared (other classes count as background), inside the union of
+    its boxes in the two maps (found in one pass over each): everything outside is 0 either way.
     """
     if label is not None:
-        gt, pred = gt == label, pred == label
-        overlay = np.zeros(gt.shape, np.uint8)
-        overlay[gt & pred] = TRUE_POSITIVE
-        overlay[pred & ~gt] = FALSE_POSITIVE
-        overlay[gt & ~pred] = FALSE_NEGATIVE
+        overlay = np.zeros(np.shape(gt), np.uint8)
+        box = union_box(label_boxes(gt, [label]).get(label), label_boxes(pred, [label]).get(label))
+        if box is None:
+            return overlay
+        in_gt, in_pred = gt[box] == label, pred[box] == label
+        part = overlay[box]
+        part[in_gt & in_pred] = TRUE_POSITIVE
+        part[in_pred & ~in_gt] = FALSE_POSITIVE
+        part[in_gt & ~in_pred] = FALSE_NEGATIVE
         return overlay
     in_gt, in_pred = gt != 0, pred != 0
     overlay = np.zeros(gt.shape, np.uint8)

@@ -34,7 +34,7 @@ from ..review.heatmaps import contour_distance_image, default_limit
 from ..review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
 from ..review.session import ReviewSession, underlying
-from ..review.surface import SurfaceMesh, prediction_surface
+from ..review.surface import prediction_surfaces
 from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, tabify_when_docked
@@ -86,20 +86,9 @@ def compute_layers(gt, pred, result: ReviewResult, label: int | None, signed: bo
     if want_surface and gt.ndim == 3:
         step = 1 if gt.size <= SURFACE_FULL_RESOLUTION_VOXELS else 2
         spacing = result.settings.spacing
-        meshes = [prediction_surface(pred, gt, e, spacing, signed=signed, step=step) for e in evaluations]
-        layers["mesh"] = _merge_meshes([m for m in meshes if m is not None])
+        # every label's mesh on its own box (one labelled pass over the prediction), merged
+        layers["mesh"] = prediction_surfaces(pred, gt, evaluations, spacing, signed=signed, step=step)
     return layers
-
-
-def _merge_meshes(meshes):
-    if not meshes:
-        return None
-    offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
-    return SurfaceMesh(
-        vertices=np.concatenate([m.vertices for m in meshes]),
-        faces=np.concatenate([m.faces + offset for m, offset in zip(meshes, offsets, strict=True)]),
-        values=np.concatenate([m.values for m in meshes]),
-    )
 
 
 class ReviewFailed(Exception):
