@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .. import __version__
-from . import demo, evaluate, export_onnx, predict, train
+from . import demo, evaluate, export_onnx, predict, report, train
 from .errors import UsageError
 
-SUBCOMMANDS = (evaluate, predict, train, export_onnx, demo)
+SUBCOMMANDS = (evaluate, report, predict, train, export_onnx, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
