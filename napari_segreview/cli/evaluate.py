@@ -29,7 +29,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("gt", type=Path, metavar="GT", help="ground-truth label file, or a folder of them")
     parser.add_argument(
-        "pred", type=Path, metavar="PRED", help="predicted label file, or a folder whose files pair with GT's by name"
+        "pred",
+        type=Path,
+        nargs="+",
+        metavar="PRED",
+        help="predicted label file, or a folder whose files pair with GT's by name; two folders (PRED_A PRED_B) "
+        "compare two models: paired differences with a bootstrap 95%% interval",
     )
     parser.add_argument(
         "--spacing",
@@ -126,6 +131,15 @@ def _check_outputs(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from .evaluate_instances import run_instances, uses_instances
 
+    if len(args.pred) > 2:
+        raise UsageError(f"give one prediction, or two folders to compare two models; {len(args.pred)} were given.")
+    if len(args.pred) == 2:
+        if uses_instances(args):
+            raise UsageError("--instances compares one prediction with the ground truth, not two models.")
+        from .compare_models import run_comparison
+
+        return run_comparison(args, *args.pred)
+    args.pred = args.pred[0]  # one prediction: the rest of the command takes a path
     if uses_instances(args):
         return run_instances(args)
     if args.gt.is_dir() and args.pred.is_dir():

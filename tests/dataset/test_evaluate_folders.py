@@ -32,7 +32,7 @@ def test_json_rows_errors_and_exit_code_1(dataset, tmp_path, capsys):
     errors = {row["case"]: row for row in rows if row["status"] == "error"}
     assert set(errors) == FAILING
     assert "Cannot read case_03.nii.gz as NIfTI" in errors[CORRUPT]["message"]
-    assert "has shape (16, 16, 16) but" in errors[MISMATCH]["message"]
+    assert "different voxel grids (shape (16, 16, 16) vs (16, 16, 15))" in errors[MISMATCH]["message"]
     assert errors[MISMATCH]["label"] is None and errors[MISMATCH]["dice"] is None
     for message in (errors[CORRUPT]["message"], errors[MISMATCH]["message"]):
         assert f"failed: {message}" in captured.err
