@@ -13,7 +13,7 @@ from ..review.compute import Progress
 from .assignment import greedy_pairs, optimal_pairs
 from .brats import brats_lesions
 from .components import instances_as_given
-from .distances import instance_distances
+from .distances import matched_distances
 from .geometry import centre_of_mass, instance_boxes
 from .overlap import CRITERIA, joint_counts
 from .results import GtInstance, InstanceMatching, PredInstance
@@ -102,7 +102,7 @@ def review_instances(
     yield Progress(1, 3, "matching")
     gt_partners: dict[int, tuple[int, ...]] = {}
     if lesions is not None:
-        gt_partners = {lesion.id: lesion.pred_ids for lesion in lesions}
+        gt_partners = {lesion.id: lesion.pred_ids for lesion in lesions if lesion.pred_ids}
     else:
         pick = optimal_pairs if mode == "optimal" else greedy_pairs
         g_pairs, p_pairs = pick(overlaps, scores, float(threshold))
@@ -125,11 +125,22 @@ def review_instances(
     np.maximum.at(pred_best, overlaps.pair_pred, ious)
     parts = {lesion.id: lesion.parts for lesion in lesions or ()}
 
-    total = len(overlaps.gt_ids)
+    distance_of: dict[int, tuple[float, float]] = {}
+    if distances and gt_partners:
+        pair_boxes = {g: _union_box([gt_boxes[g], *(pred_boxes[p] for p in ps)]) for g, ps in gt_partners.items()}
+        steps = matched_distances(
+            gt, pred, gt_partners, pair_boxes, spacing=spacing, convention=convention, percentile=percentile
+        )
+        while True:
+            try:
+                done = next(steps)
+            except StopIteration as finished:
+                distance_of = finished.value
+                break
+            yield Progress(1, 3, f"distances of matched instance {done} of {len(gt_partners)}")
+
     gt_records = []
     for k, (g_id, g_size) in enumerate(zip(overlaps.gt_ids.tolist(), overlaps.gt_sizes.tolist(), strict=True)):
-        if distances and k and k % PROGRESS_EVERY == 0:
-            yield Progress(1, 3, f"distances of GT instance {k} of {total}")
         partners = gt_partners.get(g_id, ())
         box = gt_boxes[g_id]
         if partners:
@@ -137,12 +148,7 @@ def review_instances(
             inter = sum(intersection.get((g_id, p), 0) for p in partners)
             iou = inter / (g_size + p_size - inter)
             dice = 2.0 * inter / (g_size + p_size)
-            hd95 = assd = np.nan
-            if distances:
-                union = _union_box([box, *(pred_boxes[p] for p in partners)])
-                hd95, assd = instance_distances(
-                    gt, g_id, pred, partners, union, spacing=spacing, convention=convention, percentile=percentile
-                )
+            hd95, assd = distance_of.get(g_id, (np.nan, np.nan))
         else:
             iou = dice = 0.0
             hd95 = assd = np.inf if distances else np.nan
