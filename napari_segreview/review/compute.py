@@ -9,6 +9,7 @@ import numpy as np
 
 from ..metrics import LabelEvaluation, evaluate_labels
 from ..metrics.validation import check_labels, check_masks, check_spacing
+from .slice_rows import SliceRows
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ class Progress:
 class ReviewResult:
     """Everything the dock shows.
 
-    volume:     {label: row} over the whole image
-    slices:     {(slice, label): row} along ``settings.axis`` (a 2D image is one slice, index 0)
+    volume:      {label: row} over the whole image
+    slice_table: the rows of every (slice, label) along ``settings.axis`` as columns (:class:`SliceRows`; a 2D
+                 image is one slice, index 0), so that tens of thousands of rows are a few arrays, not objects
+                 for the garbage collector
     evaluations: {label: LabelEvaluation} of the volume, whose distances the heatmaps paint
     """
 
@@ -57,16 +60,25 @@ class ReviewResult:
     labels: tuple[int, ...]
     shape: tuple[int, ...]
     volume: dict[int, dict] = field(default_factory=dict)
-    slices: dict[tuple[int, int], dict] = field(default_factory=dict)
+    slice_table: SliceRows | None = None
     evaluations: dict[int, LabelEvaluation] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.slice_table is None:
+            self.slice_table = SliceRows(self.n_slices, self.labels)
 
     @property
     def n_slices(self) -> int:
         return self.shape[self.settings.axis] if len(self.shape) == 3 else 1
 
     def slice_rows(self) -> list[dict]:
-        """Rows ordered by slice then label, each with ``slice`` and ``label``."""
-        return [{"slice": s, "label": label, **row} for (s, label), row in sorted(self.slices.items())]
+        """Rows ordered by slice then label, each with ``slice`` and ``label`` (made on each call)."""
+        return self.slice_table.rows()
+
+    @property
+    def slices(self) -> dict[tuple[int, int], dict]:
+        """``{(slice, label): row}`` (made on each call; rows without ``slice`` and ``label``)."""
+        return {(row.pop("slice"), row.pop("label")): row for row in self.slice_rows()}
 
     def volume_rows(self) -> list[dict]:
         return [{"label": label, **row} for label, row in sorted(self.volume.items())]
@@ -105,8 +117,10 @@ def _review(gt, pred, settings: ReviewSettings, previous: ReviewResult | None, e
     if previous is not None:
         labels |= set(previous.labels)  # a class erased by an edit keeps its (now empty) rows
     labels = tuple(sorted(labels))
-    slices = dict(previous.slices) if previous is not None else {}
-    result = ReviewResult(settings=settings, labels=labels, shape=gt.shape, slices=slices)
+    result = ReviewResult(settings=settings, labels=labels, shape=gt.shape)
+    if previous is not None:
+        result.slice_table = previous.slice_table.with_labels(labels)
+    table = result.slice_table
     options = settings.metric_options()
     # one labelled pass per map and call; each iterator then evaluates one label per step, in label order
     volume = evaluate_labels(gt, pred, labels, **options)
@@ -127,14 +141,14 @@ def _review(gt, pred, settings: ReviewSettings, previous: ReviewResult | None, e
         evaluation = next(volume)
         result.evaluations[label] = evaluation
         result.volume[label] = evaluation.rows[0]
+        # each label's row dicts go into the columns at once and are dropped
         if gt.ndim == 2:
-            result.slices[(0, label)] = evaluation.rows[0]
+            table.set_label_rows(label, 0, evaluation.rows)
         elif label in fresh:
-            result.slices.update({(index, label): row for index, row in enumerate(next(every_slice).rows)})
+            table.set_label_rows(label, 0, next(every_slice).rows)
         else:
             for start, part_evaluations in edited_parts:
-                rows = next(part_evaluations).rows
-                result.slices.update({(start + index, label): row for index, row in enumerate(rows)})
+                table.set_label_rows(label, start, next(part_evaluations).rows)
     yield Progress(total, total, "done")
     return result
 

@@ -22,6 +22,7 @@ from qtpy.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,13 +32,14 @@ from ..io.reports import write_report
 from ..metrics import summarize
 from ..review.compute import ReviewResult, ReviewSettings, changed_slices, run_review, update_review
 from ..review.heatmaps import contour_distance_image, default_limit
-from ..review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
+from ..review.navigation import disagreement_centre, next_failing
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
 from ..review.session import ReviewSession, underlying
 from ..review.surface import prediction_surfaces
 from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, tabify_when_docked
+from .instances_view import InstancesView
 from .review_inputs import ReviewInputs, is_label_like
 from .review_layers import (
     ROLES,
@@ -142,8 +144,6 @@ class ReviewDock(QWidget):
         self.session = ReviewSession(is_label_like)
         self.session.set_layers(list(napari_viewer.layers))
         self.snapshot: tuple[np.ndarray, np.ndarray] | None = None
-        self.rows_by_slice: dict[int, list[dict]] = {}
-        self.slice_rows: list[dict] = []
         self.worker = None
         self.showing = False
         self.watched: list = []  # the reviewed layers whose change events we follow
@@ -238,7 +238,12 @@ class ReviewDock(QWidget):
         compute_row.addWidget(self.export_button)
         layout.addLayout(compute_row)
         layout.addWidget(self.status)
-        layout.addWidget(self.results, stretch=1)
+        # the classes' results and the instances view (objects found, missed, invented) as two tabs
+        self.instances = InstancesView(napari_viewer, self.session, self.inputs)
+        self.result_tabs = QTabWidget()
+        self.result_tabs.addTab(self.results, "Classes")
+        self.result_tabs.addTab(self.instances, "Instances")
+        layout.addWidget(self.result_tabs, stretch=1)
 
         self.follower = SliceFollower(napari_viewer, self)
         self.follower.slice_changed.connect(self._on_slice_changed)
@@ -318,6 +323,7 @@ class ReviewDock(QWidget):
             self.viewer.bind_key(key, None)
         self.viewer.layers.events.inserted.disconnect(self.three_d.on_layers_inserted)
         self.viewer.dims.events.ndisplay.disconnect(self._on_ndisplay)
+        self.instances.stop()
         if self.plot_box.parent() is not None and self.plot_box.parent() is not self:
             try:
                 self.viewer.window.remove_dock_widget(self.plot_box)
@@ -462,8 +468,6 @@ class ReviewDock(QWidget):
         """No result: empty tables, no plot, and (``remove_layers``) the review's own layers removed."""
         self.session.clear_result()
         self.snapshot = None
-        self.rows_by_slice = {}
-        self.slice_rows = []
         self._watch(None)
         self.change_timer.stop()
         self.table_model.set_rows([], {}, self.inputs.threshold.value(), self.unit)
@@ -564,12 +568,6 @@ class ReviewDock(QWidget):
         gt_layer, pred_layer = inputs.gt, inputs.pred
         self._watch((gt_layer, pred_layer))
         self.verify_timer.start()  # edited while computing? compared off the main thread, then brought up to date
-        # one list of rows per result: every call of slice_rows makes a dict per row, and with 117 labels that
-        # churn set off full garbage collections in the middle of the steps below
-        self.slice_rows = result.slice_rows()
-        self.rows_by_slice = {}
-        for row in self.slice_rows:
-            self.rows_by_slice.setdefault(row["slice"], []).append(row)
         signed = self.shown_signed = self.inputs.signed.isChecked()
         limit = self.user_limit if self.user_limit is not None else shown["limit"]
         active = self.viewer.layers.selection.active
@@ -674,7 +672,7 @@ class ReviewDock(QWidget):
             f"Distances in {self.unit}; NSD at {result.settings.nsd_tolerance:g} {self.unit}; "
             f"Dice green at or above {threshold:g}."
         )
-        self.table_model.set_rows(self.slice_rows, names, threshold, self.unit)
+        self.table_model.set_rows(result.slice_table, names, threshold, self.unit)  # columns: no dict per row
         self.clamp.setSuffix(f" {self.unit}")
         self.table_proxy.set_filters(self.show_empty.isChecked(), self.inputs.selected_label())
         current = self.follower.current_slice()
@@ -689,7 +687,8 @@ class ReviewDock(QWidget):
             return
         metric = "hd95" if self.plot_metric.isChecked() else "dice"
         label = self.inputs.selected_label()
-        rows = [r for r in self.slice_rows if label is None or r["label"] == label]
+        table = result.slice_table
+        rows = table.columns(None if label is None else table.column("label") == label)
         self.plot.plot(rows, self.inputs.class_names(), metric, self.inputs.threshold.value(), self.unit,
                        result.n_slices, self.follower.current_slice())  # fmt: skip
 
@@ -707,7 +706,8 @@ class ReviewDock(QWidget):
     def _on_slice_changed(self, index: int) -> None:
         """Current-slice readout from the precomputed rows (no recomputation while scrolling)."""
         self.plot.move_marker(index)
-        rows = self.rows_by_slice.get(index, [])
+        result = self.session.result
+        rows = [] if result is None else [result.slice_table.row(i) for i in result.slice_table.slice_positions(index)]
         label = self.inputs.selected_label()
         names = self.inputs.class_names()
         parts = [
@@ -726,7 +726,8 @@ class ReviewDock(QWidget):
         return self.session.result
 
     def current_rows(self) -> list[dict]:
-        return [] if self.session.result is None else self.slice_rows
+        """The shown result's per-slice rows as dicts (made on each call)."""
+        return [] if self.session.result is None else self.session.result.slice_rows()
 
     def go_to_slice(self, index: int, label: int | None = None) -> None:
         result = self.session.result
@@ -749,14 +750,16 @@ class ReviewDock(QWidget):
         moving the viewer again."""
         if self._selecting_row:
             return
-        candidates = [
-            (row.get("dice", 1.0), position)
-            for position, row in enumerate(self.table_model.rows)
-            if row["slice"] == index and (label is None or row["label"] == label)
-        ]
-        if not candidates:
+        model = self.table_model
+        if model.rowCount() == 0:
             return
-        source_row = min(candidates)[1]
+        wanted = model.column_values("slice") == index
+        if label is not None:
+            wanted &= model.column_values("label") == label
+        candidates = np.flatnonzero(wanted)
+        if not len(candidates):
+            return
+        source_row = int(candidates[np.argmin(model.column_values("dice")[candidates])])  # the first lowest Dice
         proxy_index = self.table_proxy.mapFromSource(self.table_model.index(source_row, 0))
         if not proxy_index.isValid():
             return
@@ -768,14 +771,17 @@ class ReviewDock(QWidget):
             self._selecting_row = False
 
     def go_worst(self) -> None:
-        index = worst_slice(self.current_rows(), self.inputs.selected_label())
+        result = self.session.result
+        index = None if result is None else result.slice_table.worst_slice(self.inputs.selected_label())
         if index is None:
             show_info("No slice holds the class in either mask.")
             return
         self.go_to_slice(index)
 
     def _go_failing(self, forward: bool) -> None:
-        failing = failing_slices(self.current_rows(), self.inputs.threshold.value(), self.inputs.selected_label())
+        result = self.session.result
+        threshold, label = self.inputs.threshold.value(), self.inputs.selected_label()
+        failing = [] if result is None else result.slice_table.failing_slices(threshold, label)
         current = self.follower.current_slice() or 0
         index = next_failing(failing, current, forward)
         if index is None:
@@ -806,7 +812,7 @@ class ReviewDock(QWidget):
         write_report(path, rows, summarize(rows))
 
     def export_slices(self, path) -> None:
-        rows = self.slice_rows
+        rows = self.session.result.slice_rows()
         write_report(path, rows, summarize(rows))
 
     def _export_dialog(self, export, default_name: str) -> None:

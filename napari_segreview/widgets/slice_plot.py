@@ -27,7 +27,12 @@ def theme_colors(viewer) -> tuple[str, str]:
         return "#000000", "#f0f1f2"
 
 
-def _column(rows: list[dict], key: str, dtype) -> np.ndarray:
+def _column(rows, key: str, dtype) -> np.ndarray:
+    """One column of rows given as dicts or as ``{key: array}`` columns."""
+    if isinstance(rows, dict):
+        return np.asarray(rows[key]).astype(dtype, copy=False)
+    if dtype is str:
+        return np.array([row[key] for row in rows], dtype=str)
     return np.fromiter((row[key] for row in rows), dtype=dtype, count=len(rows))
 
 
@@ -80,19 +85,20 @@ class SlicePlot(QWidget):
                 entry.set_color(text)
         self.canvas.draw_idle()
 
-    def plot(self, rows: list[dict], class_names: dict[int, str], metric: str, threshold: float, unit: str,
-             n_slices: int, current: int | None) -> None:  # fmt: skip
-        """Redraw from slice rows; both-empty slices leave gaps, misses (inf) are marked at the axis top. Up to
-        MAX_CLASS_LINES classes get a line each; more get two lines: the worst and the mean class per slice."""
+    def plot(self, rows: list[dict] | dict[str, np.ndarray], class_names: dict[int, str], metric: str,
+             threshold: float, unit: str, n_slices: int, current: int | None) -> None:  # fmt: skip
+        """Redraw from slice rows (dicts, or columns ``{key: array}`` as ``SliceRows.columns`` gives);
+        both-empty slices leave gaps, misses (inf) are marked at the axis top. Up to MAX_CLASS_LINES classes get a
+        line each; more get two lines: the worst and the mean class per slice."""
         self.axes.clear()
         self.message = None
         self.axes.set_axis_on()
         slices, labels = _column(rows, "slice", np.int64), _column(rows, "label", np.int64)
         values = _column(rows, metric, float)
-        counted = np.array([row["status"] != "both_empty" for row in rows], dtype=bool)
+        counted = _column(rows, "status", str) != "both_empty"
         dice = _column(rows, "dice", float)
         failing = counted & (dice < threshold)
-        classes = np.unique(labels[counted]) if len(rows) else np.zeros(0, np.int64)
+        classes = np.unique(labels[counted]) if len(labels) else np.zeros(0, np.int64)
         if len(classes) <= MAX_CLASS_LINES:
             for number, label in enumerate(classes):
                 mine = (labels == label) & counted

@@ -14,7 +14,7 @@ from qtpy.QtCore import QAbstractProxyModel, QAbstractTableModel, QModelIndex, Q
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import QHeaderView, QMenu, QTableView
 
-from ..review.navigation import is_failing
+from ..review.slice_rows import SliceRows
 from .column_menu import column_visibility_menu
 
 COLUMNS = (
@@ -33,6 +33,7 @@ COLUMNS = (
 COLUMN_KEYS = tuple(key for key, _title in COLUMNS)
 DEFAULT_COLUMNS = ("slice", "label", "dice", "hd95", "status")
 DISTANCE_KEYS = ("hd", "hd95", "assd")
+INTEGER_KEYS = ("slice", "label", "gt_voxels", "pred_voxels")
 FAILING_BACKGROUND = QColor(200, 40, 60, 90)
 # the widest text each column shows, for widths fixed once (measuring every row's text would be per-row work)
 WIDEST_TEXT = {
@@ -78,17 +79,18 @@ def compact_value(key: str, value) -> str:
 
 
 class SliceTableModel(QAbstractTableModel):
-    """Rows are dicts as ``slice_metrics`` returns them; the distance headers carry the unit."""
+    """Rows are a review's :class:`SliceRows` (columns) or dicts as ``slice_metrics`` returns them; cells are
+    read from the columns, so drawing makes no object per row. The distance headers carry the unit."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[dict] = []
+        self.rows: SliceRows | list[dict] = []
         self.class_names: dict[int, str] = {}
         self.threshold = 0.8
         self.unit = "mm"
         self._columns: dict[str, np.ndarray] = {}
 
-    def set_rows(self, rows: list[dict], class_names: dict[int, str], threshold: float, unit: str) -> None:
+    def set_rows(self, rows: SliceRows | list[dict], class_names: dict[int, str], threshold: float, unit: str) -> None:
         """Replace the rows; O(1) here: the views ask for the cells they draw, the proxy for the columns it
         sorts and filters on."""
         self.beginResetModel()
@@ -100,7 +102,10 @@ class SliceTableModel(QAbstractTableModel):
         """One column as an array (numbers as float, inf kept; statuses as str), made on first use."""
         values = self._columns.get(key)
         if values is None:
-            if key == "status":
+            if isinstance(self.rows, SliceRows):
+                values = self.rows.column(key)
+                values = values if key == "status" else values.astype(float)
+            elif key == "status":
                 values = np.array([row[key] for row in self.rows], dtype=str)
             else:
                 values = np.fromiter((row[key] for row in self.rows), dtype=float, count=len(self.rows))
@@ -131,24 +136,41 @@ class SliceTableModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
+        row = index.row()
         key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "label":
-                return self.class_names.get(row["label"], str(row["label"]))
-            return compact_value(key, row[key])
-        if role == Qt.ItemDataRole.BackgroundRole and is_failing(row, self.threshold):
+                label = self._label(row)
+                return self.class_names.get(label, str(label))
+            return self._text(key, row)
+        if role == Qt.ItemDataRole.BackgroundRole and self._failing(row):
             return FAILING_BACKGROUND
         if role == Qt.ItemDataRole.TextAlignmentRole and key not in ("status", "label"):
             return RIGHT_ALIGNED
         if role == Qt.ItemDataRole.ToolTipRole and key == "label":
-            return self.class_names.get(row["label"], f"class {row['label']}")
+            label = self._label(row)
+            return self.class_names.get(label, f"class {label}")
         if role == Qt.ItemDataRole.ToolTipRole and key == "status":
-            return STATUS_TIPS.get(row["status"], row["status"])
+            status = str(self.column_values("status")[row])
+            return STATUS_TIPS.get(status, status)
         return None
 
+    def _label(self, row: int) -> int:
+        return int(self.column_values("label")[row])
+
+    def _text(self, key: str, row: int) -> str:
+        value = self.column_values(key)[row]
+        if key in INTEGER_KEYS:
+            return str(int(value))
+        return compact_value(key, str(value) if key == "status" else float(value))
+
+    def _failing(self, row: int) -> bool:
+        """Dice below the threshold on a slice where the class is in a mask (``navigation.is_failing``)."""
+        return self.column_values("status")[row] != "both_empty" and self.column_values("dice")[row] < self.threshold
+
     def row_at(self, row: int) -> dict:
-        return self.rows[row]
+        """Row ``row`` as a dict (slice, label and the metrics)."""
+        return self.rows.row(row) if isinstance(self.rows, SliceRows) else self.rows[row]
 
 
 class SliceFilterProxy(QAbstractProxyModel):
