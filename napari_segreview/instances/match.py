@@ -14,7 +14,7 @@ from .assignment import greedy_pairs, optimal_pairs
 from .brats import brats_lesions
 from .components import instances_as_given
 from .distances import matched_distances
-from .geometry import centre_of_mass, instance_boxes
+from .geometry import centres_of_mass, instance_boxes
 from .overlap import CRITERIA, joint_counts
 from .results import GtInstance, InstanceMatching, PredInstance
 from .summary import detection_summary
@@ -96,6 +96,8 @@ def review_instances(
     scores = overlaps.scores(criterion)
     ious = scores if criterion == "iou" else overlaps.scores("iou")
     gt_boxes, pred_boxes = instance_boxes(gt), instance_boxes(pred)
+    gt_centres = centres_of_mass(gt, overlaps.gt_ids).tolist()
+    pred_centres = centres_of_mass(pred, overlaps.pred_ids).tolist()
     gt_index = {int(i): k for k, i in enumerate(overlaps.gt_ids)}
     pred_index = {int(i): k for k, i in enumerate(overlaps.pred_ids)}
 
@@ -164,7 +166,7 @@ def review_instances(
                 assd=float(assd),
                 voxels=int(g_size),
                 volume=float(volume),
-                centre=centre_of_mass(gt, g_id, box),
+                centre=tuple(gt_centres[k]),
                 box=box,
                 best_iou=float(gt_best[k]),
                 parts=parts.get(g_id, (g_id,)),
@@ -190,7 +192,7 @@ def review_instances(
                 iou=float(iou),
                 voxels=int(p_size),
                 volume=float(p_size * voxel_volume),
-                centre=centre_of_mass(pred, p_id, pred_boxes[p_id]),
+                centre=tuple(pred_centres[k]),
                 box=pred_boxes[p_id],
                 dice=float(dice),
                 best_iou=float(pred_best[k]),
