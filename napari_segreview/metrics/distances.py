@@ -9,9 +9,9 @@ from scipy.spatial import cKDTree
 
 from .surfaces import SurfacePoints, bounding_box, surface_points
 
-PARALLEL_QUERY_POINTS = 20_000
-# larger leaves than scipy's 16: ~10% faster build and query on surface point clouds (same nearest points)
-LEAF_SIZE = 32
+PARALLEL_QUERY_POINTS = 4_000
+# larger leaves than scipy's 16: 10-25% faster build and query on surface point clouds (same nearest points)
+LEAF_SIZE = 64
 
 
 def _physical(groups: np.ndarray, index: np.ndarray, plane_spacing: np.ndarray, group_gap: float) -> np.ndarray:

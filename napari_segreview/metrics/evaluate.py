@@ -8,7 +8,7 @@ labels' boxes, not with the number of labels times the volume.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,8 +16,13 @@ from .boxes import Box, label_boxes, union_box
 from .distances import SurfaceDistances, box_distances
 from .label_surfaces import label_surfaces, slab_size
 from .rows import distance_metrics, metric_rows
+from .scattered_labels import LARGEST_LABEL, ScatteredBorders, scattered_borders
 from .surfaces import nearest_axes, surfel_sizes
 from .validation import check_axis, check_labels, check_masks, check_options, check_spacing
+
+# When the labels' boxes add up to more voxels than this many volumes (labels with stray voxels everywhere),
+# every label's border points are gathered in one pass over each map instead (:mod:`.scattered_labels`).
+SCATTERED_WHEN_BOXES_COVER = 4.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class _Stacks:
     percentile: float
     sizes: np.ndarray | None
     axes: tuple[int, ...]  # plane axes of the shortest grid step (surfaces.nearest_axes)
+    scattered: ScatteredBorders | None = None  # every label's border points, when gathered in one pass
 
     def stack_box(self, box: Box | None) -> Box | None:
         """An array box in stack coordinates: the volume is group 0; slices move the slice axis first."""
@@ -70,13 +76,18 @@ class _Stacks:
     def evaluate(self, label: int, box: Box | None) -> LabelEvaluation:
         """One label inside ``box`` (stack coordinates, None when the label is in neither map)."""
         n_groups = self.gt.shape[0]
-        # absent from both maps: a one-voxel box gives empty surfaces and zero counts through the same code
-        box = box or tuple(slice(0, 1) for _ in self.gt.shape)
-        found = label_surfaces(
-            self.gt, self.pred, label, box, self.convention, self.sizes, slab_size(self.gt.size), self.axes
-        )
-        offset = np.array([s.start for s in box])
-        box_shape = tuple(s.stop - s.start for s in box)
+        located = None if self.scattered is None else self.scattered.label_surfaces(label)
+        if located is not None:
+            found, offset, box_shape = located
+            box = tuple(slice(int(o), int(o + n)) for o, n in zip(offset, box_shape, strict=True))
+        else:
+            # absent from both maps: a one-voxel box gives empty surfaces and zero counts through the same code
+            box = box or tuple(slice(0, 1) for _ in self.gt.shape)
+            found = label_surfaces(
+                self.gt, self.pred, label, box, self.convention, self.sizes, slab_size(self.gt.size), self.axes
+            )
+            offset = np.array([s.start for s in box])
+            box_shape = tuple(s.stop - s.start for s in box)
         distances = box_distances(found.gt, found.pred, offset, box_shape, self.plane_spacing)
         by_distance = distance_metrics(distances, n_groups, self.convention, self.nsd_tolerance, self.percentile)
         counts = []
@@ -129,6 +140,14 @@ def evaluate_labels(
         axes=nearest_axes(plane_spacing),
     )
     boxes = {label: stacks.stack_box(union_box(gt_boxes.get(label), pred_boxes.get(label))) for label in labels}
+    box_voxels = sum(int(np.prod([b.stop - b.start for b in box])) for box in boxes.values() if box is not None)
+    if (
+        axis is None
+        and convention != "surfel"
+        and box_voxels > SCATTERED_WHEN_BOXES_COVER * gt.size
+        and max(labels, default=0) <= LARGEST_LABEL
+    ):
+        stacks = replace(stacks, scattered=scattered_borders(gt, pred, stacks.axes))
     return (stacks.evaluate(label, boxes[label]) for label in labels)
 
 

@@ -11,7 +11,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from napari_segreview.metrics import evaluate_label, slice_metrics, volume_metrics
+from napari_segreview.metrics import evaluate_label, evaluate_labels, slice_metrics, volume_metrics
 from napari_segreview.metrics import label_surfaces as slabs
 from napari_segreview.metrics.distances import SurfaceDistances, nearest_distances, stack_surface_distances
 from napari_segreview.metrics.rows import distance_metrics, metric_rows
@@ -202,3 +202,63 @@ def test_distances_one_step_away_are_the_searched_ones(spacing, convention, axis
         assert ours.rows == rows
         np.testing.assert_array_equal(ours.distances.gt_to_pred, distances.gt_to_pred)
         np.testing.assert_array_equal(ours.distances.pred_to_gt, distances.pred_to_gt)
+
+
+@pytest.fixture(params=["one slab", "slabs of one layer"])
+def scattered_pass(request, monkeypatch):
+    """Every label's border points gathered in one pass (as for noisy maps), the maps read whole or a layer at
+    a time."""
+    from napari_segreview.metrics import evaluate as evaluate_module
+    from napari_segreview.metrics import scattered_labels
+
+    monkeypatch.setattr(evaluate_module, "SCATTERED_WHEN_BOXES_COVER", 0.0)
+    if request.param != "one slab":
+        monkeypatch.setattr(scattered_labels, "SLAB_VOXELS", 1)
+    gathered = []
+    original = scattered_labels.ScatteredBorders.label_surfaces
+    monkeypatch.setattr(
+        scattered_labels.ScatteredBorders,
+        "label_surfaces",
+        lambda self, label: gathered.append(label) or original(self, label),
+    )
+    return gathered
+
+
+@pytest.mark.parametrize("convention", ["border", "pooled"])
+@pytest.mark.parametrize(("shape", "spacing"), [*CASES, ((12, 7, 16), (0.9, 0.9, 0.9))])
+@pytest.mark.parametrize("seed", range(3))
+def test_border_points_gathered_in_one_pass_give_the_same_rows(shape, spacing, convention, seed, scattered_pass):
+    gt, pred = label_map_pair(shape, seed)
+    spacing = spacing or (1.0,) * gt.ndim
+    labels = present(gt, pred)
+    evaluations = list(evaluate_labels(gt, pred, [*labels, 11], spacing=spacing, convention=convention, **OPTIONS))
+    assert scattered_pass == [*labels, 11]
+    for ours in evaluations:
+        rows, distances = reference_evaluation(gt, pred, ours.label, spacing, convention)
+        assert ours.rows == rows, ours.label
+        for which in ("gt", "pred"):
+            mine, theirs = getattr(ours.distances, which), getattr(distances, which)
+            for field in ("groups", "index", "outside_other", "on_other"):
+                np.testing.assert_array_equal(getattr(mine, field), getattr(theirs, field))
+        np.testing.assert_array_equal(ours.distances.gt_to_pred, distances.gt_to_pred)
+        np.testing.assert_array_equal(ours.distances.pred_to_gt, distances.pred_to_gt)
+
+
+def test_noisy_labels_are_gathered_in_one_pass_with_the_same_rows(monkeypatch):
+    """Stray voxels of every label all over the prediction: the labels' boxes cover the volume many times."""
+    from napari_segreview.metrics import scattered_labels
+
+    calls = []
+    original = scattered_labels.scattered_borders
+    monkeypatch.setattr(
+        "napari_segreview.metrics.evaluate.scattered_borders", lambda *a: calls.append(1) or original(*a)
+    )
+    rng = np.random.default_rng(3)
+    gt = (np.indices((24, 20, 22)).sum(axis=0) // 6 + 1).astype(np.uint16)  # diagonal bands, labels 1-11
+    pred = np.roll(gt, 1, axis=0)
+    noise = rng.random(gt.shape) < 0.02
+    pred[noise] = rng.integers(0, 12, noise.sum())
+    rows = volume_metrics(gt, pred, spacing=(1.2, 0.7, 0.7), **OPTIONS)
+    assert calls == [1]
+    for label in present(gt, pred):
+        assert rows[label] == reference_evaluation(gt, pred, label, (1.2, 0.7, 0.7), "border")[0][0], label
