@@ -43,5 +43,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -c 'import torch' 2>/dev/null ||
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "${SEGREVIEW_TORCH:-torch==2.13.0}"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[pyqt5,test]"
+  # panoptica (a reference of the instance tests) requires rich<14 but npe2, napari's plugin engine, requires
+  # rich>=14: no single resolution exists, so it comes without its requirements; the test extra lists the rest
+  # of them, and this leaves rich as npe2 needs it.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "panoptica==2.1.7"
   echo "$wanted" >"$stamp"
 fi
