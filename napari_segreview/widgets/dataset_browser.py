@@ -45,6 +45,7 @@ from ..io.nifti import first_line
 from ..io.reports import printable_text
 from ..plugin.layers import LayerDataTuple
 from ..plugin.reader import read_layers
+from ..report import Folders, build_report_html, write_report_html
 from .dock_removal import call_when_removed
 from .dock_tabs import tabify_when_docked
 from .scrolling import narrow_combos, scrolling_layout
@@ -77,6 +78,21 @@ def evaluation_worker(cases, out: Path):
     with report_lock(out):
         yield from evaluate_dataset_steps(cases, MetricOptions(), out=out)
     return out
+
+
+# errors are shown as one notification; without ignore_errors superqt would also re-raise them as a traceback
+@thread_worker(ignore_errors=True)
+def html_report_worker(report: Path, folders: Folders, out: Path) -> Path:
+    """Writes the HTML report of ``report`` to ``out`` (reading each worst case's files for its thumbnail, a
+    second or so per large volume) and returns ``out``. Raises ValueError with one sentence."""
+    try:
+        html = build_report_html(report, folders)
+    except OSError as exc:
+        raise ValueError(f"cannot read {report.name}: {(exc.strerror or str(exc)).lower()}.") from None
+    try:
+        return write_report_html(html, out)
+    except OSError as exc:
+        raise ValueError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}.") from None
 
 
 class CaseReadError(Exception):
@@ -181,6 +197,15 @@ class DatasetBrowser(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_evaluation)
+        self.html_button = QPushButton("Save HTML report…")
+        self.html_button.setToolTip(
+            "write the open report as one HTML file to share: plots, worst cases with thumbnails (from the folders "
+            "above), conventions and options"
+        )
+        self.html_button.setEnabled(False)  # until a report is open
+        self.html_button.clicked.connect(self._choose_html_report)
+        self.report_path: Path | None = None  # the report shown in the table
+        self.html_worker = None
         self.worker = None
         self.status = QLabel("Open a report of segreview evaluate GT_DIR PRED_DIR --out (CSV or JSON).")
         self.status.setWordWrap(True)
@@ -197,7 +222,8 @@ class DatasetBrowser(QWidget):
         buttons.addWidget(self.open_button, 0, 0)
         buttons.addWidget(self.evaluate_button, 0, 1)
         buttons.addWidget(self.cancel_button, 1, 1)
-        for button in (self.open_button, self.evaluate_button, self.cancel_button):
+        buttons.addWidget(self.html_button, 1, 0)
+        for button in (self.open_button, self.evaluate_button, self.cancel_button, self.html_button):
             button.setMinimumWidth(40)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
@@ -235,6 +261,8 @@ class DatasetBrowser(QWidget):
             show_error(str(exc))
             return
         self.entries = report_entries(rows)
+        self.report_path = Path(path)
+        self.html_button.setEnabled(True)
         self.table.setSortingEnabled(False)  # filling a sorting table reorders rows under the loop
         self.table.setRowCount(len(self.entries))
         for index, entry in enumerate(self.entries):
@@ -253,6 +281,56 @@ class DatasetBrowser(QWidget):
         failed = sum(entry["status"] == "error" for entry in self.entries)
         counts = f"{len(self.entries)} cases, {failed} failed{_options_words(path)}"
         self.status.setText(f"{Path(path).name}: {counts}; click one to open it.")
+
+    def _choose_html_report(self) -> None:
+        if self.report_path is None:
+            return
+        start = str(self.report_path.with_suffix(".html"))
+        # the dialog asks before it replaces an existing file
+        path, _ = QFileDialog.getSaveFileName(self, "Save the HTML report as", start, "HTML (*.html)")
+        if path:
+            self.save_html_report(path)
+
+    def save_html_report(self, out: str | Path) -> None:
+        """Write the open report as one HTML page to ``out`` in a worker thread (the worst cases' thumbnails
+        are read from the folders above), then say where it is; a failure is one notification."""
+        if self.report_path is None:
+            show_error("Open a report first.")
+            return
+        if self.html_worker is not None:
+            show_error("An HTML report is being written; wait for it to finish.")
+            return
+        out = Path(out)
+        if out.suffix.lower() not in (".html", ".htm"):
+            out = out.with_name(out.name + ".html")
+        folders = Folders(gt=self._folder("gt"), pred=self._folder("pred"), images=self._folder("image"))
+        bar = progress(total=0, desc="HTML report")
+        worker = html_report_worker(self.report_path, folders, out)
+        worker.returned.connect(lambda path: self._html_saved(path, folders))
+        worker.errored.connect(lambda exc: self._html_failed(out, exc))
+        worker.finished.connect(lambda: self._html_finished(bar))
+        self.html_worker = worker
+        self.html_button.setEnabled(False)
+        self.status.setText(f"writing {out.name}…")
+        worker.start()
+
+    def _html_saved(self, path: Path, folders: Folders) -> None:
+        missing = "" if folders.for_thumbnails else " (no thumbnails: choose the ground-truth and prediction folders)"
+        message = f"Saved the HTML report {path}{missing}."
+        show_info(message)
+        self.status.setText(message)
+
+    def _html_failed(self, out: Path, exc: Exception) -> None:
+        # ValueError is one sentence already (the worker's, or read_rows': not a segreview report)
+        reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {first_line(exc)}."
+        message = f"The HTML report {out.name} could not be written: {reason}"
+        show_error(message)
+        self.status.setText(message)
+
+    def _html_finished(self, bar) -> None:
+        bar.close()
+        self.html_worker = None
+        self.html_button.setEnabled(self.report_path is not None)
 
     def _choose_evaluation_report(self) -> None:
         pred = self._folder("pred")
