@@ -19,7 +19,7 @@ from ..io.nifti import first_line
 from ..io.reports import REPORT_SUFFIXES, format_table, write_report
 from .errors import UsageError
 from .evaluate import check_report_target, check_spacing_option
-from .evaluate_folders import dask_client
+from .evaluate_folders import dask_client, dataset_classes
 from .progress_bar import TextProgressBar
 
 COMPARED_METRICS = ("dice", "hd95", "assd", "nsd", "iou", "hd")
@@ -76,6 +76,7 @@ def _run(args: argparse.Namespace, model_a: Path, model_b: Path) -> int:
         percentile=args.percentile,
         spacing=None if args.spacing is None else tuple(args.spacing),
         resample_prediction=args.resample_prediction,
+        classes=dataset_classes(args.gt),
     )
     rows = {}
     with dask_client(args.workers, args.scheduler) as client:

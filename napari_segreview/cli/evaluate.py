@@ -6,6 +6,9 @@ import argparse
 from pathlib import Path
 
 from ..dataset import ReportLocked, options_file_in_the_way, report_lock, spacing_problem
+from ..dataset.class_metrics import class_metrics
+from ..dataset.class_table import find_class_table
+from ..dataset.nnunet import labels_folder_of
 from ..dataset.report import forget_options
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES, SLICE_AXIS_NAMES, load_mask_pair
@@ -138,8 +141,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--instances compares one prediction with the ground truth, not two models.")
         from .compare_models import run_comparison
 
+        args.gt = labels_folder_of(args.gt)
         return run_comparison(args, *args.pred)
     args.pred = args.pred[0]  # one prediction: the rest of the command takes a path
+    args.gt = labels_folder_of(args.gt)  # an nnU-Net dataset root means its labelsTr/
     if uses_instances(args):
         return run_instances(args)
     if args.gt.is_dir() and args.pred.is_dir():
@@ -179,7 +184,10 @@ def _evaluate_pair(args: argparse.Namespace) -> int:
             "nsd_tolerance": args.nsd_tolerance,
             "percentile": args.percentile,
         }
-        if args.per_slice is None:
+        classes = find_class_table(args.gt.parent)
+        if args.per_slice is None and classes is not None:  # the dataset's names, regions and ignore label
+            rows = class_metrics(pair.gt, pair.pred, classes, **options)
+        elif args.per_slice is None:
             rows = [{"label": label, **row} for label, row in volume_metrics(pair.gt, pair.pred, **options).items()]
         else:
             if pair.gt.ndim != 3:
@@ -191,8 +199,10 @@ def _evaluate_pair(args: argparse.Namespace) -> int:
 
     case = printable_text(args.gt.name)
     rows = [{"case": case, **row} for row in rows]
-    summary = summarize(rows)
+    summary = summarize([row for row in rows if row.get("label") is not None])  # region rows have no label
     leading = ("label",) if args.per_slice is None else ("slice", "label")
+    if rows and "class" in rows[0]:
+        leading = (*leading, "class")
     names = pair.axis_names or tuple(f"axis {axis}" for axis in range(len(pair.spacing)))
     spacing = ", ".join(f"{name} {value:g}" for name, value in zip(names, pair.spacing, strict=True))
     print(f"{case}  vs  {printable_text(args.pred.name)}   spacing ({spacing})   convention {args.convention}")

@@ -32,6 +32,7 @@ from ..dataset import (
     report_lock,
     resumable_rows,
 )
+from ..dataset.class_table import ClassTable, find_class_table
 from ..io.nifti import first_line
 from ..io.reports import REPORT_SUFFIXES, format_table
 from .errors import UsageError
@@ -167,6 +168,7 @@ def print_summary(summary: dict) -> None:
         counts = [
             {
                 "label": label,
+                **({"class": entry.get("class", "")} if any("class" in e for e in labels.values()) else {}),
                 "cases": entry["rows"] - entry["both_empty"],
                 "both_empty": entry["both_empty"],
                 "inf": entry["inf_rows"],
@@ -182,9 +184,30 @@ def print_summary(summary: dict) -> None:
         ]
         print()
         print(format_table(statistics, tuple(statistics[0])))
+    if summary.get("regions"):
+        regions = [
+            {"region": name, "cases": entry["rows"] - entry["both_empty"], "inf": entry["inf_rows"],
+             **{f"mean {metric}": _cell(entry[metric]["mean"]) for metric in SUMMARY_METRICS}}
+            for name, entry in summary["regions"].items()
+        ]  # fmt: skip
+        print()
+        print(format_table(regions, tuple(regions[0])))
     if summary["worst_cases"]:
         print(f"\nworst {len(summary['worst_cases'])} cases by Dice (their worst label):")
         print(format_table(summary["worst_cases"], ("case", "label", "dice", "mean_dice")))
+
+
+def dataset_classes(gt_folder: Path) -> ClassTable | None:
+    """The class table of the dataset (dataset.json beside labelsTr/, or a BIDS dseg.tsv), said on stderr."""
+    try:
+        classes = find_class_table(gt_folder)
+    except (ValueError, OSError) as exc:
+        raise UsageError(first_line(exc).rstrip(".") + ".") from None
+    if classes is not None:
+        regions = f", regions {', '.join(classes.regions)}" if classes.regions else ""
+        ignore = f", ignore label {classes.ignore}" if classes.ignore is not None else ""
+        print(f"classes from {classes.source}: {len(classes.names)} named labels{regions}{ignore}", file=sys.stderr)
+    return classes
 
 
 def _report_pairing(unpaired: list[str], folder_name: str) -> None:
@@ -218,6 +241,7 @@ def _run(args: argparse.Namespace) -> int:
         percentile=args.percentile,
         spacing=None if args.spacing is None else tuple(args.spacing),
         resample_prediction=args.resample_prediction,
+        classes=dataset_classes(args.gt),
     )
     if args.out is not None:
         _check_outputs(args, options)

@@ -30,7 +30,7 @@ def without_ignored(gt: np.ndarray, pred: np.ndarray, ignore: int | None) -> tup
 
 def class_metrics(gt: np.ndarray, pred: np.ndarray, classes: ClassTable, *, labels=None, **options) -> list[dict]:
     """Rows of every label (``volume_metrics``' rows plus ``class``, its name or "") and then of every region of
-    ``classes`` (``label`` None, ``class`` the region's name, ``region`` its labels as "1+2+3").
+    ``classes`` (``label`` None, ``class`` the region's name; its labels are in ``classes.regions``).
 
     ``labels`` restricts the plain labels as in ``volume_metrics``; the ignore label is never one of them.
     ``options`` go to ``volume_metrics`` (spacing, convention, nsd_tolerance, percentile).
@@ -39,10 +39,10 @@ def class_metrics(gt: np.ndarray, pred: np.ndarray, classes: ClassTable, *, labe
     if labels is not None:
         labels = [label for label in labels if label != classes.ignore]
     rows = [
-        {"label": int(label), "class": classes.name(int(label)) or "", "region": "", **row}
+        {"label": int(label), "class": classes.name(int(label)) or "", **row}
         for label, row in sorted(volume_metrics(gt, pred, labels=labels, **options).items())
     ]
     for name, members in classes.regions.items():
         row = volume_metrics(np.isin(gt, members), np.isin(pred, members), labels=[1], **options)[1]
-        rows.append({"label": None, "class": name, "region": "+".join(map(str, members)), **row})
+        rows.append({"label": None, "class": name, **row})
     return rows

@@ -19,9 +19,13 @@ from ..io.nifti import first_line
 from ..io.reports import printable_text
 from ..metrics import ROW_KEYS, volume_metrics
 from ..metrics.rows import BOTH_EMPTY
+from .class_metrics import class_metrics
+from .class_table import ClassTable
 
 # every dataset row has these keys in this order (CSV needs one header for ok and error rows alike)
-DATASET_ROW_KEYS = ("case", "label", *ROW_KEYS, "message")
+# ``class`` is the name a dataset.json or dseg.tsv gives the label ("" without one); a region class (a union of
+# labels) has no single label: its row has label None and the region's name
+DATASET_ROW_KEYS = ("case", "label", "class", *ROW_KEYS, "message")
 METRIC_KEYS = ("dice", "iou", "hd", "hd95", "assd", "nsd")
 # voxel sizes within which every convention computes exactly: squared distances, and the surfel convention's
 # products of areas, stay far from float64's overflow and underflow (past about 1e76 the surfel HD95 is 0 and its
@@ -46,6 +50,7 @@ class MetricOptions:
     percentile: float = 95.0
     spacing: tuple[float, ...] | None = None
     resample_prediction: bool = False  # predictions on another grid resampled onto the GT's (nearest neighbour)
+    classes: ClassTable | None = None  # names, region classes and ignore label of the dataset (dataset.json)
 
 
 def spacing_problem(spacing: Sequence[float]) -> str | None:
@@ -87,13 +92,14 @@ def _os_error_sentence(case: str, error: OSError) -> str:
 def error_rows(case: str, message: str) -> list[dict]:
     """The single row of a case that could not be evaluated: no label, no metric, ``status`` ``error``."""
     row = dict.fromkeys(DATASET_ROW_KEYS)
-    row.update(case=case, status="error", message=message)
+    row.update({"case": case, "class": "", "status": "error", "message": message})
     return [row]
 
 
 def _no_label_rows(case: str) -> list[dict]:
     # neither mask holds a label: one row keeps the case in the report (and out of a resumed run's work)
-    row = {"case": case, "label": None, **BOTH_EMPTY, "gt_voxels": 0, "pred_voxels": 0, "status": "both_empty"}
+    row = {"case": case, "label": None, "class": "", **BOTH_EMPTY, "gt_voxels": 0, "pred_voxels": 0}
+    row["status"] = "both_empty"
     row["message"] = "neither mask holds a label."
     return [row]
 
@@ -116,15 +122,19 @@ def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
         problem = spacing_problem(pair.spacing)
         if problem is not None:
             return error_rows(case.case, f"{case.case}: its voxel spacing {problem}.")
-        by_label = volume_metrics(
-            pair.gt,
-            pair.pred,
-            spacing=pair.spacing,
-            labels=None if options.labels is None else list(options.labels),
-            convention=options.convention,
-            nsd_tolerance=options.nsd_tolerance,
-            percentile=options.percentile,
-        )
+        metric_options = {
+            "spacing": pair.spacing,
+            "labels": None if options.labels is None else list(options.labels),
+            "convention": options.convention,
+            "nsd_tolerance": options.nsd_tolerance,
+            "percentile": options.percentile,
+        }
+        if options.classes is not None:
+            rows = class_metrics(pair.gt, pair.pred, options.classes, **metric_options)
+            if not rows:
+                return _no_label_rows(case.case)
+            return [{"case": case.case, **row, "message": ""} for row in rows]
+        by_label = volume_metrics(pair.gt, pair.pred, **metric_options)
     except ImageReadError as exc:
         return error_rows(case.case, str(exc))
     except OSError as exc:
@@ -137,7 +147,10 @@ def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
         return error_rows(case.case, f"{case.case}: {type(exc).__name__}: {first_line(exc)}.")
     if not by_label:
         return _no_label_rows(case.case)
-    return [{"case": case.case, "label": int(label), **row, "message": ""} for label, row in sorted(by_label.items())]
+    return [
+        {"case": case.case, "label": int(label), "class": "", **row, "message": ""}
+        for label, row in sorted(by_label.items())
+    ]
 
 
 def row_order(row: dict) -> tuple:

@@ -78,3 +78,12 @@ def read_nnunet_dataset(root: str | Path) -> NnunetDataset:
         raise ValueError(f'{source}\'s "channel_names" keys must be channel numbers (0, 1, ...).') from None
     classes = class_table_from_dataset_json(data, source=str(source.name))
     return NnunetDataset(root=root, classes=classes, file_ending=file_ending, channel_names=channel_names)
+
+
+def labels_folder_of(folder: str | Path) -> Path:
+    """``folder``'s ``labelsTr/`` when ``folder`` is an nnU-Net dataset root, else ``folder`` itself: a dataset
+    root given as GT means its training labels."""
+    folder = Path(folder)
+    if nnunet_root(folder) == folder and (folder / "labelsTr").is_dir():
+        return folder / "labelsTr"
+    return folder

@@ -37,6 +37,13 @@ def options_record(options: MetricOptions) -> dict[str, Any]:
     }
     if options.resample_prediction:  # recorded only when on, so reports from before the option still resume
         record["resample_prediction"] = True
+    if options.classes is not None:  # likewise; a changed dataset.json is then another run
+        record["classes"] = {
+            "source": options.classes.source,
+            "names": {str(label): name for label, name in sorted(options.classes.names.items())},
+            "regions": {name: list(members) for name, members in options.classes.regions.items()},
+            "ignore": options.classes.ignore,
+        }
     return record
 
 
@@ -183,6 +190,7 @@ def _csv_row(record: dict) -> dict:
     for key in ("gt_voxels", "pred_voxels"):
         row[key] = _number(row[key], int)
     row["message"] = row["message"] or ""
+    row["class"] = row["class"] or ""
     return row
 
 
@@ -198,7 +206,7 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
             text = file.read()
         if path.suffix.lower() == ".json":
             records = json.loads(text)["rows"]
-            rows = [{key: record.get(key, "" if key == "message" else None) for key in DATASET_ROW_KEYS}
+            rows = [{key: record.get(key, "" if key in ("message", "class") else None) for key in DATASET_ROW_KEYS}
                     for record in records]  # fmt: skip
         else:
             rows = [_csv_row(record) for record in csv.DictReader(io.StringIO(text, newline=""))]

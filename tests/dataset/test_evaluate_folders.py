@@ -14,7 +14,7 @@ from napari_segreview.metrics import ROW_KEYS, volume_metrics
 from tests.dataset.cases import CORRUPT, EMPTY, FAILING, MISMATCH, N_CASES, ground_truth, prediction
 from tests.nifti_cases import SPACING
 
-ROW_FIELDS = ["case", "label", *ROW_KEYS, "message"]
+ROW_FIELDS = ["case", "label", "class", *ROW_KEYS, "message"]
 
 
 def test_json_rows_errors_and_exit_code_1(dataset, tmp_path, capsys):
