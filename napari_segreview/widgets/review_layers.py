@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from napari.layers import Image, Labels
-from napari.utils.colormaps import Colormap
+from napari.utils.colormaps import Colormap, CyclicLabelColormap
 from qtpy.QtCore import QTimer
 
 from ..plugin.layers import GEOMETRY_KEY
@@ -28,6 +28,18 @@ ROLES = {
 COLORBAR_LABEL_DELAY_MS = 120
 # review layers from bottom to top: the errors drawn over the distances
 STACKING = ("distance", "errors")
+
+
+def overlay_colormap() -> CyclicLabelColormap:
+    """OVERLAY_COLORS for the overlay's values 0-4 as a cyclic label colormap (value v takes colour v). The same
+    colours as napari's direct colormap from the dict, without its cost: napari maps a direct colormap through
+    a numba typed dict that it compiles on first use, seconds with the GIL held (the window frozen), and whose
+    compiled objects set off a full garbage collection."""
+    codes = sorted(code for code in OVERLAY_COLORS if code)
+    return CyclicLabelColormap(
+        colors=[OVERLAY_COLORS[0], *(OVERLAY_COLORS[code] for code in codes)], background_value=0
+    )
+
 
 # 2D borders: a distance of 0 (borders that match, most of them) is a faint white line, not a dark outline;
 # larger distances turn to an opaque red, so the eye goes to the borders that are off
@@ -128,7 +140,7 @@ def show_overlay(viewer, reference, overlay: np.ndarray):
         layer = viewer.add_labels(
             overlay,
             name=ROLES["errors"],
-            colormap=dict(OVERLAY_COLORS),
+            colormap=overlay_colormap(),
             opacity=0.7,
             metadata=_metadata(reference, "errors"),
             **geometry_of(reference),

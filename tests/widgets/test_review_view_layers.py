@@ -181,3 +181,15 @@ def test_a_review_computed_in_3d_hides_the_volume_layers_when_its_surface_arrive
 )
 def test_the_view_from_above_follows_the_anatomical_axis_names(labels, view, up):
     assert view_from_above(labels) == (view, up)
+
+
+def test_the_overlay_layer_shows_each_code_in_its_colour(make_napari_viewer):
+    viewer = make_napari_viewer()
+    _reviewed(viewer)
+    layer = find_layer(viewer, "errors")
+    codes = np.arange(5, dtype=np.uint8)
+    expected = transform_color([OVERLAY_COLORS[int(code)] for code in codes])
+    np.testing.assert_allclose(layer.colormap.map(codes), expected, atol=1 / 255)
+    # drawn as a 2D slice too (napari's texture mapping of the layer's own data)
+    np.testing.assert_allclose(layer.colormap.map(layer.data[0, :2, :2]), np.broadcast_to(expected[1], (2, 2, 4)),
+                               atol=1 / 255)  # fmt: skip
