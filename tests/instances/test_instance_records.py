@@ -92,3 +92,19 @@ def test_bad_options_are_one_sentence(options, message):
 def test_maps_of_different_shapes_are_refused():
     with pytest.raises(ValueError, match="must match"):
         match_instances(np.zeros((3, 3), np.int32), np.zeros((3, 4), np.int32))
+
+
+@pytest.mark.parametrize("convention", ["border", "surfel"])
+def test_touching_neighbours_do_not_change_an_instances_distances(convention):
+    from .cases import perturbed, random_instances
+
+    rng = np.random.default_rng(5)
+    gt = random_instances((20, 22, 18), 25, rng, radius=4.0)
+    pred = perturbed(gt, rng)
+    spacing = (1.5, 1.0, 0.8)
+    result = match_instances(gt, pred, spacing=spacing, convention=convention)
+    matched = [g for g in result.gt if g.status == "matched"]
+    assert len(matched) > 5
+    for record in matched:
+        alone = volume_metrics(gt == record.id, pred == record.matched[0], spacing=spacing, convention=convention)[1]
+        assert (record.hd95, record.assd) == pytest.approx((alone["hd95"], alone["assd"]), rel=1e-12)
