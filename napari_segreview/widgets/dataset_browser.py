@@ -39,6 +39,8 @@ from ..dataset import (
     report_lock,
     worst_cases,
 )
+from ..dataset.class_table import find_class_table
+from ..dataset.nnunet import labels_folder_of, nnunet_root
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES
 from ..io.nifti import first_line
@@ -71,12 +73,12 @@ def report_entries(rows: list[dict]) -> list[dict]:
 
 # errors are shown as one notification; without ignore_errors superqt would also re-raise them as a traceback
 @thread_worker(ignore_errors=True)
-def evaluation_worker(cases, out: Path):
+def evaluation_worker(cases, out: Path, options: MetricOptions | None = None):
     """Evaluates the cases in this process (one at a time, the report rewritten after each); yields
     (done, total, rows) and returns the report's path. Holds the report's lock, as the command line does, so a
     CLI run on the same report cannot interleave its rows with these."""
     with report_lock(out):
-        yield from evaluate_dataset_steps(cases, MetricOptions(), out=out)
+        yield from evaluate_dataset_steps(cases, options or MetricOptions(), out=out)
     return out
 
 
@@ -261,6 +263,7 @@ class DatasetBrowser(QWidget):
             show_error(str(exc))
             return
         self.entries = report_entries(rows)
+        class_names = {row["label"]: row["class"] for row in rows if row.get("class") and row["label"] is not None}
         self.report_path = Path(path)
         self.html_button.setEnabled(True)
         self.table.setSortingEnabled(False)  # filling a sorting table reorders rows under the loop
@@ -268,12 +271,14 @@ class DatasetBrowser(QWidget):
         for index, entry in enumerate(self.entries):
             cells = (
                 QTableWidgetItem(entry["case"]),
-                _NumberItem(entry["label"]),
+                _NumberItem(entry["label"]),  # with the dataset's class name, when it names the label
                 # ties of the worst label's Dice (e.g. several missed labels) go by the mean, as in the summary
                 _NumberItem(entry["dice"], key=(entry["dice"], entry["mean_dice"], index)),
                 _NumberItem(entry["mean_dice"]),
                 QTableWidgetItem(entry["status"]),
             )
+            if entry["label"] in class_names:
+                cells[1].setText(f"{entry['label']} {class_names[entry['label']]}")
             for column, item in enumerate(cells):
                 self.table.setItem(index, column, item)
         self.table.setSortingEnabled(True)
@@ -358,6 +363,7 @@ class DatasetBrowser(QWidget):
             return
         try:
             pairing = pair_folders(gt, pred)
+            classes = find_class_table(gt)  # dataset.json beside labelsTr/, or a BIDS dseg.tsv
         except (ValueError, OSError) as exc:
             show_error(str(exc))
             return
@@ -368,7 +374,7 @@ class DatasetBrowser(QWidget):
         if unpaired:
             show_info(f"{unpaired} file(s) have no partner in the other folder and are skipped.")
         bar = progress(total=len(pairing.cases), desc="dataset evaluation")
-        worker = evaluation_worker(pairing.cases, report)
+        worker = evaluation_worker(pairing.cases, report, MetricOptions(classes=classes))
         # the text first: napari's bar runs the event loop, where the report of the last case may already show
         worker.yielded.connect(lambda step: (self.status.setText(f"{step[0]}/{step[1]} cases"), bar.update(1)))
         worker.returned.connect(self.load_report)
@@ -392,8 +398,18 @@ class DatasetBrowser(QWidget):
         self.cancel_button.setEnabled(False)
 
     def _folder(self, role: str) -> Path | None:
+        """The folder of ``role``. An nnU-Net dataset root as the ground truth means its ``labelsTr/``, and its
+        ``imagesTr/`` (or ``imagesTs/`` beside ``labelsTs/``) is the image folder unless one is chosen."""
         text = self.folders[role].text().strip()
-        return Path(text) if text and Path(text).is_dir() else None
+        folder = Path(text) if text and Path(text).is_dir() else None
+        if role == "gt" and folder is not None:
+            return labels_folder_of(folder)
+        if role == "image" and folder is None:
+            gt = self._folder("gt")
+            root = gt and nnunet_root(gt)
+            images = root and root / gt.name.replace("labels", "images")
+            return images if images and images.is_dir() else None
+        return folder
 
     def case_files(self, case: str) -> dict[str, Path]:
         """The files of ``case`` (the GT file name) by role, for the roles whose folder holds one."""
