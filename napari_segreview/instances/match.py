@@ -77,7 +77,8 @@ def review_instances(
     convention:    surface convention of the distances (see ``napari_segreview.metrics``); None means "surfel"
                    (DeepMind's, the BraTS reference's) in brats mode and "border" otherwise
     brats_min_volume: brats: lesions of at most this volume (spacing units) are left out of the summary
-    distances:     False skips HD95/ASSD (nan), for speed on many instances
+    distances:     False skips HD95/ASSD of matched instances (nan, and so the summary's lesion_hd95), for
+                   speed on many instances
     """
     if convention is None:
         convention = "surfel" if mode == "brats" else "border"

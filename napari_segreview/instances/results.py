@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,7 +75,9 @@ def _ids_text(ids: tuple[int, ...]) -> str:
 
 @dataclass
 class InstanceMatching:
-    """Every GT and predicted instance with its status, the summary, and the options that produced them."""
+    """Every GT and predicted instance with its status, the summary (keys in ``summary.detection_summary`` plus
+    threshold, criterion, mode), and the options that produced them: ``spacing`` per array axis and the surface
+    ``convention`` of the distances."""
 
     gt: list[GtInstance]
     pred: list[PredInstance]
@@ -85,7 +87,6 @@ class InstanceMatching:
     mode: str
     spacing: tuple[float, ...]
     convention: str = "border"
-    extra: dict = field(default_factory=dict)
 
     def rows(self) -> list[dict]:
         """One dict per GT instance and per unmatched prediction (false positive), for tables and CSV.
