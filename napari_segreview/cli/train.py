@@ -70,6 +70,45 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     parser.add_argument("--class-names", metavar="NAMES", help="comma-separated names of labels 1, 2, ...")
     parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    parser.add_argument(
+        "--attention",
+        choices=("none", "cbam"),
+        default="none",
+        help="attention on the U-Net's skip connections: none or cbam (CBAM; default: none)",
+    )
+    parser.add_argument(
+        "--deep-supervision",
+        action="store_true",
+        help="add auxiliary losses at the coarser decoder stages (1x1 heads; predictions stay full resolution)",
+    )
+    parser.add_argument(
+        "--supervision-decay",
+        type=float,
+        default=0.5,
+        metavar="D",
+        help="deep-supervision weight ratio from one stage to the next coarser one (default: 0.5, halving)",
+    )
+    parser.add_argument(
+        "--elastic",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="probability of an elastic deformation per training slice (default: 0, off)",
+    )
+    parser.add_argument(
+        "--elastic-alpha",
+        type=float,
+        default=100.0,
+        metavar="PX",
+        help="elastic displacement scale in pixels; typical shift ~0.16 alpha / sigma (default: 100)",
+    )
+    parser.add_argument(
+        "--elastic-sigma",
+        type=float,
+        default=8.0,
+        metavar="PX",
+        help="elastic field smoothness, Gaussian sigma in pixels (default: 8)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from the resume file beside --out")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists (not needed with --resume)")
     parser.add_argument(
@@ -136,6 +175,12 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             resume=args.resume,
             class_names=_class_names(args.class_names),
+            attention=args.attention,
+            deep_supervision=args.deep_supervision,
+            supervision_decay=args.supervision_decay,
+            elastic=args.elastic,
+            elastic_alpha=args.elastic_alpha,
+            elastic_sigma=args.elastic_sigma,
         )
         data = load_training_data(args.data, labels=args.labels, axis=axis, input_size=_input_size(args.input_size))
         steps = train(data, args.out, options)

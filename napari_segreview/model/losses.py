@@ -10,11 +10,15 @@ Dice is computed over the whole batch (sums over batch and pixels), per class:
 ``1 - (2 * sum(p * t) + smooth) / (sum(p) + sum(t) + smooth)``. The smoothing keeps loss and gradient finite when a
 class is absent from both prediction and target (an empty mask gives loss 0 for a prediction of nothing, and a
 gradient pushing the probabilities down otherwise).
+
+Deep supervision (:func:`deep_supervision_loss`): the network's full-resolution logits and those of its coarser
+decoder stages are each scored against the target downsampled to their size by nearest neighbour (so labels stay
+labels), and the losses are summed with weights halving per stage, normalised to sum 1 (as in nnU-Net).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -94,3 +98,32 @@ def dice_ce_loss(
 def loss_for(classes: int) -> Loss:
     """The training loss for a network with ``classes`` output channels: Dice + BCE for 1, Dice + CE otherwise."""
     return dice_bce_loss if classes == 1 else dice_ce_loss
+
+
+def supervision_weights(outputs: int, decay: float = 0.5) -> list[float]:
+    """Loss weights of ``outputs`` outputs, full resolution first: ``1, decay, decay**2, ...`` divided by their sum."""
+    raw = [decay**stage for stage in range(outputs)]
+    return [weight / sum(raw) for weight in raw]
+
+
+def deep_supervision_loss(
+    loss: Loss, outputs: Sequence[torch.Tensor], target: torch.Tensor, weights: Sequence[float]
+) -> torch.Tensor:
+    """``sum(weight * loss(logits, target at the logits' size))`` over ``outputs`` (full resolution first).
+
+    The target (batch, rows, cols) is downsampled by nearest neighbour (``F.interpolate``: for a 2x smaller map the
+    label at every even row and column), never averaged, so every value is still one of its labels."""
+    if len(outputs) != len(weights):
+        raise ValueError(
+            f"deep supervision needs one weight per output: {len(outputs)} outputs, {len(weights)} weights."
+        )
+    if target.ndim == 4 and target.shape[1] == 1:
+        target = target[:, 0]
+    total = torch.zeros((), device=outputs[0].device)
+    for logits, weight in zip(outputs, weights, strict=True):
+        scaled = target
+        if tuple(logits.shape[-2:]) != tuple(target.shape[-2:]):
+            scaled = F.interpolate(target[:, None].float(), size=tuple(logits.shape[-2:]), mode="nearest")[:, 0]
+            scaled = scaled.to(target.dtype)
+        total = total + weight * loss(logits, scaled)
+    return total

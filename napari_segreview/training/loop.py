@@ -10,6 +10,13 @@ a held-out slice's close neighbours are not in the training set. Validation runs
 inference engine pads them) and scores each held-out case with ``metrics.volume_metrics``: Dice and IoU per
 foreground label, averaged over labels and cases.
 
+Options of the seed article (all off by default, and then a run is exactly what it was without them):
+``attention="cbam"`` and ``deep_supervision`` go into the model config (and so into the checkpoint); with deep
+supervision the loss is ``model.losses.deep_supervision_loss`` over the network's decoder stages, weights
+``supervision_decay ** stage`` normalised to sum 1, while validation (like inference) sees only the
+full-resolution output. ``elastic`` is the probability of an elastic deformation per training sample
+(``augment.ElasticOptions``: ``elastic_alpha``, ``elastic_sigma`` in pixels).
+
 Files: the best checkpoint (highest validation Dice; the last epoch without validation) at ``out`` in our format
 (``model.checkpoint.save_checkpoint``), and after every epoch a resume file ``out`` with suffix ``.resume.pt``
 holding the latest weights, optimizer, scheduler, epoch and random-generator state: tensors and plain values
@@ -33,11 +40,11 @@ import torch.nn.functional as F
 from ..io.files import write_atomically
 from ..metrics import volume_metrics
 from ..model.checkpoint import build_unet, save_checkpoint, torch_bytes
-from ..model.config import ModelConfig
+from ..model.config import ATTENTION_KINDS, ModelConfig
 from ..model.devices import resolve_device
-from ..model.losses import loss_for
+from ..model.losses import deep_supervision_loss, loss_for, supervision_weights
 from ..model.slice_batch import to_labels, to_probabilities
-from .augment import augment, make_batch, patch_shape
+from .augment import ElasticOptions, augment, make_batch, patch_shape
 from .datasets import Case, TrainingData
 from .errors import TrainingError
 
@@ -50,7 +57,9 @@ class TrainingOptions:
     """epochs: the last epoch to train (a resumed run continues up to it with the saved optimizer and
     scheduler, so their learning rate, not ``lr``); patience: epochs without a better
     validation Dice before stopping early (0 = never); largest_patch: training patch side limit in pixels
-    (bigger slices are randomly cropped, validation always sees whole slices); class_names: {label: name}."""
+    (bigger slices are randomly cropped, validation always sees whole slices); class_names: {label: name};
+    attention, deep_supervision, supervision_decay, elastic, elastic_alpha, elastic_sigma: see the module
+    docstring."""
 
     epochs: int = 50
     batch_size: int = 8
@@ -67,6 +76,12 @@ class TrainingOptions:
     device: str = "auto"
     resume: bool = False
     class_names: dict[int, str] = field(default_factory=dict)
+    attention: str = "none"
+    deep_supervision: bool = False
+    supervision_decay: float = 0.5
+    elastic: float = 0.0
+    elastic_alpha: float = 100.0
+    elastic_sigma: float = 8.0
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "width", "depth", "largest_patch"):
@@ -78,6 +93,14 @@ class TrainingOptions:
             raise TrainingError(f"lr must be positive, not {self.lr}.")
         if self.patience < 0:
             raise TrainingError(f"patience must be 0 or more, not {self.patience}.")
+        if self.attention not in ATTENTION_KINDS:
+            raise TrainingError(f"attention must be {' or '.join(ATTENTION_KINDS)}, not {self.attention!r}.")
+        if not 0 < self.supervision_decay <= 1:
+            raise TrainingError(f"supervision decay must be above 0 and at most 1, not {self.supervision_decay}.")
+        self.elastic_options()  # its own checks of probability, alpha and sigma
+
+    def elastic_options(self) -> ElasticOptions:
+        return ElasticOptions(self.elastic, self.elastic_alpha, self.elastic_sigma)
 
 
 @dataclass(frozen=True)
@@ -245,6 +268,8 @@ def train(
         class_names=options.class_names,
         slice_axis=data.slice_axis,
         input_size=data.input_size,
+        attention=options.attention,
+        deep_supervision=options.deep_supervision,
     )
     if data.input_size is not None and any(n % config.size_multiple for n in data.input_size):
         rows, cols = data.input_size
@@ -265,6 +290,9 @@ def train(
     use_amp = device.type == "cuda"  # float16 autocast with loss scaling; CPU and MPS train in float32
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
     loss_function: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = loss_for(config.classes)
+    # full resolution and each coarser decoder stage with a head: depth outputs in all
+    weights = supervision_weights(config.depth, options.supervision_decay) if config.deep_supervision else None
+    elastic = options.elastic_options()
 
     split_options = {"seed": options.seed, "val_fraction": options.val_fraction}
     first_epoch, best_dice, best_epoch, stale = 1, None, 0, 0
@@ -297,12 +325,15 @@ def train(
             chosen = [split.samples[i] for i in order[step * options.batch_size : (step + 1) * options.batch_size]]
             images, labels = make_batch(split.train_cases, chosen, shape, generator)
             if options.augment:
-                images, labels = augment(images, labels, generator)
+                images, labels = augment(images, labels, generator, elastic)
             images, labels = images.to(device), labels.to(device)
             optimizer.zero_grad(set_to_none=True)
             autocast = torch.autocast("cuda", dtype=torch.float16) if use_amp else contextlib.nullcontext()
             with autocast:
-                loss = loss_function(model(images), labels)
+                if weights is None:
+                    loss = loss_function(model(images), labels)
+                else:
+                    loss = deep_supervision_loss(loss_function, model.deep_outputs(images), labels, weights)
             if scaler is not None:
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
