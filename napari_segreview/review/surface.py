@@ -90,7 +90,11 @@ def prediction_surface(
     if box is None:
         return None
     crop, origin = _padded_crop(pred, label, box, step)
-    vertices, faces, _normals, _values = marching_cubes(_smoothed(crop), 0.5, step_size=step, allow_degenerate=False)
+    field = _smoothed(crop)
+    try:
+        vertices, faces, _normals, _values = marching_cubes(field, 0.5, step_size=step, allow_degenerate=False)
+    except RuntimeError:  # a structure that falls between the points of the coarse grid: meshed at full grid
+        vertices, faces, _normals, _values = marching_cubes(field, 0.5, step_size=1, allow_degenerate=False)
     vertices = vertices + origin
     spacing = np.asarray(spacing, dtype=float)
     tree = cKDTree(gt_points * spacing)

@@ -113,3 +113,13 @@ def test_contour_image_equals_the_two_images_merged(signed, convention):
     free = np.isnan(expected)
     expected[free] = gt_image[free]
     np.testing.assert_array_equal(contour_distance_image(gt.shape, evaluations, signed), expected)
+
+
+def test_a_structure_smaller_than_the_coarse_grid_still_gets_its_surface():
+    gt = np.zeros((20, 20, 20), np.uint8)
+    gt[4:14, 4:14, 4:14] = 1
+    gt[16, 17, 17] = 2  # one voxel: between the points of a step-2 grid
+    _, result = drain(run_review(gt, gt, ReviewSettings(spacing=SPACING)))
+    mesh = prediction_surfaces(gt, gt, list(result.evaluations.values()), SPACING, step=2)
+    near_the_voxel = np.all(np.abs(mesh.vertices - np.array([16, 17, 17])) <= 1.5, axis=1)
+    assert near_the_voxel.any() and (~near_the_voxel).any()
