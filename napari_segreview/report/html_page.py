@@ -31,13 +31,14 @@ table { border-collapse: collapse; margin: 8px 0; } th, td { padding: 3px 9px; b
 th { text-align: left; background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.sortable th { cursor: pointer; user-select: none; } table.sortable th:hover { background: #e8eef7; }
 .plots { display: flex; flex-wrap: wrap; gap: 6px 18px; } .plots figure { margin: 0; }
-figcaption { font-size: 12px; color: #555; max-width: 560px; }
+figcaption { font-size: 12px; color: #555; max-width: 380px; }
 svg text.tick { font-size: 11px; fill: #555; } svg text.axis { font-size: 12px; fill: #222; }
 .cases { display: flex; flex-wrap: wrap; gap: 14px; } figure.case { margin: 0; width: 222px; }
 figure.case figcaption { margin-bottom: 4px; overflow-wrap: anywhere; }
 img.thumb { display: block; border: 1px solid #ccc; image-rendering: pixelated; }
 .swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; margin: 0 3px 0 10px;
           border: 1px solid #999; }
+table.counts th, table.counts td { text-align: center; max-width: 170px; }
 code { background: #f3f3f3; padding: 0 3px; }
 """
 # a click on a header sorts by that column (numbers by their data-value; a second click reverses)
@@ -102,16 +103,18 @@ def _summary(content: ReportContent) -> str:
     both_empty = sum(c.both_empty for c in content.classes)
     inf_rows = sum(c.inf_rows for c in content.classes)
     labels = ", ".join(str(c.label) for c in content.classes) or "none"
-    return (
-        '<section id="summary"><h2>Summary</h2><table>'
-        f"<tr><th>cases</th><td class='num'>{cases}</td></tr>"
-        f"<tr><th>failed cases (no metric)</th><td class='num'>{failed}</td></tr>"
-        f"<tr><th>cases where neither mask holds a label</th><td class='num'>{no_label}</td></tr>"
-        f"<tr><th>labels</th><td>{escape(labels)}</td></tr>"
-        f"<tr><th>both-empty label rows (left out)</th><td class='num'>{both_empty}</td></tr>"
-        f"<tr><th>label rows with an infinite distance</th><td class='num'>{inf_rows}</td></tr>"
-        "</table></section>"
+    counts = (
+        ("cases", cases),
+        ("failed cases (no metric)", failed),
+        ("cases where neither mask holds a label", no_label),
+        ("labels", labels),
+        ("both-empty label rows (left out)", both_empty),
+        ("label rows with an infinite distance", inf_rows),
     )
+    header = "".join(f"<th>{escape(name)}</th>" for name, _value in counts)
+    values = "".join(f"<td>{escape(str(value))}</td>" for _name, value in counts)
+    table = f'<table class="counts"><tr>{header}</tr><tr>{values}</tr></table>'
+    return f'<section id="summary"><h2>Summary</h2>{table}</section>'
 
 
 def _plots(content: ReportContent) -> str:
@@ -176,8 +179,9 @@ def _worst(content: ReportContent) -> str:
         where = f"ground truth from {folders.gt}, predictions from {folders.pred}"
         where += f", images from {folders.images}" if folders.images else " (no images folder: the GT is shown in grey)"
         intro = (
-            f"Each case's worst label on its worst slice along axis 0 (the lowest Dice among slices where the GT or "
-            f"the prediction holds it), cropped to the label; {where}."
+            "Each case's worst label on its worst slice along axis 0 (axial for NIfTI): the lowest Dice among the "
+            "slices where the GT or the prediction holds at least a tenth of the label's largest slice, cropped to "
+            f"the label; {where}."
         )
         legend = f"<p>{_legend()}</p>"
     else:

@@ -13,7 +13,7 @@ from html import escape
 
 from .statistics import BoxStatistics, box_statistics
 
-WIDTH, HEIGHT = 560, 230
+WIDTH, HEIGHT = 380, 210
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 14, 34
 BOX_COLOR, DOT_COLOR, OUTLIER_COLOR = "#4c78a8", "#f58518", "#d62728"
 UNIT_RANGE_METRICS = ("dice", "iou", "nsd")  # always on 0..1, so plots of two reports compare at a glance

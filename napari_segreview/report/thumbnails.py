@@ -2,7 +2,9 @@
 FN colours of the review's overlay, and the contours of the ground truth and the prediction, as a PNG.
 
 The worst slice of a label is the one with the lowest Dice among the slices along axis 0 (axial for NIfTI, in
-the display orientation the review shows) where the ground truth or the prediction holds the label. The
+the display orientation the review shows) where the ground truth or the prediction holds the label, leaving out
+the slices where both hold less than a tenth of the label's largest slice (the first and last slices of a shifted
+structure have Dice 0 from a few stray voxels, which shows nothing); when every slice is that small, all count. The
 thumbnail is cropped to the label's box on that slice with a margin, so a small structure is not a few pixels,
 and stretched by the in-plane voxel spacing, so that millimetres look square.
 """
@@ -18,6 +20,8 @@ from scipy import ndimage
 
 from ..review.overlay import FALSE_NEGATIVE, FALSE_POSITIVE, OVERLAY_COLORS, TRUE_POSITIVE, error_overlay
 
+# slices where neither map holds this share of the label's largest slice only count when no slice is larger
+SMALL_SLICE_SHARE = 0.1
 THUMBNAIL_SIZE = 220  # pixels along the longer side
 GT_CONTOUR, PRED_CONTOUR = "#00d0ff", "#ff4b1f"  # neither the overlay's magenta / yellow nor its white
 GROUND_GREY, GT_GREY = 30, 110  # the background without an image: outside and inside any GT label
@@ -50,12 +54,15 @@ def slice_dice(gt: np.ndarray, pred: np.ndarray, label: int) -> list[WorstSlice]
 
 
 def worst_slice(gt: np.ndarray, pred: np.ndarray, label: int) -> WorstSlice | None:
-    """The slice with the lowest Dice of ``label`` (ties: the one with more voxels of either map, then the lower
-    index), or None when neither map holds the label."""
+    """The slice with the lowest Dice of ``label`` among those that are not small (see the module docstring;
+    ties: the one with more voxels of either map, then the lower index), or None when neither map holds the
+    label."""
     slices = slice_dice(gt, pred, label)
     if not slices:
         return None
-    return min(slices, key=lambda s: (s.dice, -(s.gt_voxels + s.pred_voxels), s.index))
+    largest = max(max(s.gt_voxels, s.pred_voxels) for s in slices)
+    large = [s for s in slices if max(s.gt_voxels, s.pred_voxels) >= SMALL_SLICE_SHARE * largest]
+    return min(large, key=lambda s: (s.dice, -(s.gt_voxels + s.pred_voxels), s.index))
 
 
 def _as_3d(array: np.ndarray) -> np.ndarray:

@@ -90,3 +90,15 @@ def test_colour_picture_is_kept():
     pixels = _pixels(thumbnail_png(gt, gt, 1, image_slice=picture))
     corner = pixels[1, 1].astype(int)
     assert corner[0] > 200 and corner[1] < 30 and corner[2] < 30
+
+
+def test_a_few_stray_voxels_at_the_end_of_a_structure_are_not_its_worst_slice():
+    gt = np.zeros((8, 20, 20), np.uint8)
+    gt[1:6, 4:16, 4:16] = 1  # 144 voxels a slice
+    pred = gt.copy()
+    pred[6, 9:11, 9:11] = 1  # 4 stray voxels after the end (Dice 0, but 4 < 14.4)
+    pred[3, 4:16, 4:10] = 0  # half of slice 3 missed (Dice 2/3): the worst slice that shows something
+    assert worst_slice(gt, pred, 1).index == 3
+    only_small = np.zeros_like(gt)
+    only_small[2, 0, 0] = 1
+    assert worst_slice(only_small, np.zeros_like(gt), 1).index == 2  # nothing larger: the small slices count
