@@ -14,7 +14,7 @@ from .assignment import greedy_pairs, optimal_pairs
 from .brats import brats_lesions
 from .components import instances_as_given
 from .distances import matched_distances
-from .geometry import centres_of_mass, instance_boxes
+from .geometry import instance_boxes, instance_table
 from .overlap import CRITERIA, joint_counts
 from .results import GtInstance, InstanceMatching, PredInstance
 from .summary import detection_summary
@@ -93,12 +93,12 @@ def review_instances(
     lesions = None
     if mode == "brats":
         gt, lesions = brats_lesions(gt, pred, int(brats_dilation))
-    overlaps = joint_counts(gt, pred)
+    gt_table, pred_table = instance_table(gt), instance_table(pred)
+    overlaps = joint_counts(gt, pred, gt_table, pred_table)
     scores = overlaps.scores(criterion)
     ious = scores if criterion == "iou" else overlaps.scores("iou")
     gt_boxes, pred_boxes = instance_boxes(gt), instance_boxes(pred)
-    gt_centres = centres_of_mass(gt, overlaps.gt_ids).tolist()
-    pred_centres = centres_of_mass(pred, overlaps.pred_ids).tolist()
+    gt_centres, pred_centres = gt_table.centres.tolist(), pred_table.centres.tolist()
     gt_index = {int(i): k for k, i in enumerate(overlaps.gt_ids)}
     pred_index = {int(i): k for k, i in enumerate(overlaps.pred_ids)}
 

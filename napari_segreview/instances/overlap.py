@@ -1,8 +1,8 @@
 """The joint count of overlapping (GT, prediction) instance pairs in one pass, and the IoU / Dice it gives.
 
-Only voxels where both maps hold an object are counted, each pair once: an ``np.unique`` over one int64 key per
-such voxel. The result is sparse (one entry per pair that touches), so no (n_gt x n_pred) matrix and no pass over
-the image per pair is ever made.
+Only voxels where both maps hold an object are counted: an ``np.unique`` over one int64 key (GT index x n_pred
++ prediction index) per such voxel. The result is sparse (one entry per pair that touches), so no (n_gt x
+n_pred) matrix and no pass over the image per pair is ever made.
 """
 
 from __future__ import annotations
@@ -11,20 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import InstanceTable, instance_table, positions_in
+
 CRITERIA = ("iou", "dice")
-
-
-def _ids_and_sizes(instances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Non-zero ids present and their voxel counts; bincount when the ids are dense enough, else a sort."""
-    flat = instances.ravel()
-    largest = int(flat.max()) if flat.size else 0
-    if largest <= 4 * flat.size + 1024:
-        counts = np.bincount(flat, minlength=largest + 1)
-        ids = np.flatnonzero(counts)
-        ids = ids[ids != 0]
-        return ids.astype(np.int64), counts[ids].astype(np.int64)
-    ids, counts = np.unique(flat[flat != 0], return_counts=True)
-    return ids.astype(np.int64), counts.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -57,15 +46,27 @@ class Overlaps:
         raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}, not {criterion!r}.")
 
 
-def joint_counts(gt: np.ndarray, pred: np.ndarray) -> Overlaps:
-    """Sizes of every instance and intersections of every overlapping pair of two instance maps of one shape."""
-    gt_ids, gt_sizes = _ids_and_sizes(gt)
-    pred_ids, pred_sizes = _ids_and_sizes(pred)
-    both = (gt != 0) & (pred != 0)
-    g = gt[both].astype(np.int64)
-    p = pred[both].astype(np.int64)
-    # one key per overlapping voxel; ids fit in int32, so gt * 2**32 + pred never overflows int64
-    keys, counts = np.unique((g << 32) | p, return_counts=True)
-    pair_gt = np.searchsorted(gt_ids, keys >> 32)
-    pair_pred = np.searchsorted(pred_ids, keys & 0xFFFFFFFF)
-    return Overlaps(gt_ids, pred_ids, gt_sizes, pred_sizes, pair_gt, pair_pred, counts.astype(np.int64))
+def joint_counts(
+    gt: np.ndarray, pred: np.ndarray, gt_table: InstanceTable | None = None, pred_table: InstanceTable | None = None
+) -> Overlaps:
+    """Sizes of every instance and intersections of every overlapping pair of two instance maps of one shape.
+
+    The tables (:func:`instance_table`, computed when not given) list each map's object voxels; the prediction
+    is read only at the GT's object voxels, and each pair is one int64 key there.
+    """
+    gt_table = gt_table or instance_table(gt)
+    pred_table = pred_table or instance_table(pred)
+    predicted = pred.ravel()[gt_table.where]
+    touching = predicted != 0
+    pair_pred_index = positions_in(pred_table.ids, predicted[touching])
+    n_pred = max(1, len(pred_table.ids))
+    keys, counts = np.unique(gt_table.index[touching] * n_pred + pair_pred_index, return_counts=True)
+    return Overlaps(
+        gt_table.ids,
+        pred_table.ids,
+        gt_table.sizes,
+        pred_table.sizes,
+        keys // n_pred,
+        keys % n_pred,
+        counts.astype(np.int64),
+    )
