@@ -94,3 +94,28 @@ def test_a_write_failure_is_one_sentence_and_leaves_the_old_page(evaluated, tmp_
     monkeypatch.setattr(build, "write_atomically", refuse)
     _fails_with(capsys, ["report", str(report), "--out", str(out), "--force"], "cannot write")
     assert out.read_text() == "old"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_a_per_slice_report_is_refused(evaluated, tmp_path, capsys, suffix):
+    # its rows are slices, not cases: plotted as cases they would give a wrong picture
+    _report, gt_dir, pred_dir = evaluated
+    report = tmp_path / f"slices{suffix}"
+    pair = [str(gt_dir / "case_01.nii.gz"), str(pred_dir / "case_01.nii.gz")]
+    assert main(["evaluate", *pair, "--per-slice", "0", "--out", str(report)]) == 0
+    out = tmp_path / "slices.html"
+    _fails_with(capsys, ["report", str(report), "--out", str(out)], "holds per-slice rows")
+    assert not out.exists()
+
+
+def test_a_single_pair_report_is_a_page(evaluated, tmp_path):
+    _report, gt_dir, pred_dir = evaluated
+    report = tmp_path / "pair.json"
+    assert (
+        main(["evaluate", str(gt_dir / "case_05.nii.gz"), str(pred_dir / "case_05.nii.gz"), "--out", str(report)]) == 0
+    )
+    out = tmp_path / "pair.html"
+    assert main(["report", str(report), "--out", str(out), "--gt", str(gt_dir), "--pred", str(pred_dir)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "case_05.nii.gz" in html and html.count('<img class="thumb"') == 1
+    assert "The report records no options" in html

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..io.reports import printable_text
 from .errors import UsageError
+from .progress_bar import TextProgressBar
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -61,12 +62,17 @@ def run(args: argparse.Namespace) -> int:
     from ..report import Folders, build_report_html, write_report_html
 
     folders = Folders(gt=args.gt, pred=args.pred, images=args.images)
+    # reading the worst cases' volumes for their thumbnails takes a while on large files
+    bar = TextProgressBar("thumbnails", unit="cases") if folders.for_thumbnails else None
     try:
-        html = build_report_html(args.report, folders, worst=args.worst)
+        html = build_report_html(args.report, folders, worst=args.worst, progress=bar and bar.update)
     except ValueError as exc:
         raise UsageError(str(exc).rstrip(".") + ".") from None
     except OSError as exc:
         raise UsageError(f"cannot read {args.report}: {(exc.strerror or str(exc)).lower()}.") from None
+    finally:
+        if bar is not None:
+            bar.close()
     try:
         write_report_html(html, args.out)
     except OSError as exc:

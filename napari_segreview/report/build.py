@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +29,11 @@ def build_report_html(
     """
     report, folders = Path(report), folders or Folders()
     rows = read_rows(report)
+    if _has_slice_rows(report):
+        raise ValueError(
+            f"{report.name} holds per-slice rows (segreview evaluate --per-slice); the HTML report is made from a "
+            "report of whole cases (one row per case and label)"
+        )
     options = recorded_options(report)
     resample = bool(options and options.get("resample_prediction"))
     content = ReportContent(
@@ -39,6 +46,14 @@ def build_report_html(
         folders=folders,
     )
     return render_page(content)
+
+
+def _has_slice_rows(report: Path) -> bool:
+    """Whether the report's rows carry a ``slice`` column (``read_rows`` reads them as case rows otherwise)."""
+    with report.open(encoding="utf-8", newline="") as file:
+        if report.suffix.lower() == ".json":
+            return any(isinstance(row, dict) and "slice" in row for row in json.load(file).get("rows", []))
+        return "slice" in (csv.DictReader(file).fieldnames or [])
 
 
 def write_report_html(html: str, out: str | os.PathLike) -> Path:
