@@ -3,8 +3,8 @@
 A label with stray voxels all over the volume (a noisy prediction) has a box as large as the volume, so
 evaluating each label on its box costs labels x volume again. Here one pass over each map, slab by slab, finds
 every border voxel of every label at once (a voxel whose face neighbour holds another value, or that lies on the
-array's edge), keeps it as one 64-bit key (label, flat index) and sorts the keys: each label's border points
-are then a run of the keys, in the raster order a pass over its own mask would give. The relations to the other
+array's edge) and keeps it as a 32-bit index in its slab, grouped by label: each label's border points are its
+groups of all slabs, in the raster order a pass over its own mask would give. The relations to the other
 map (inside it, on its border, one step from its border) are looked up per label among those points. The points,
 and therefore the rows, are those of :mod:`.label_surfaces` (border and pooled conventions, whole volumes).
 """
@@ -18,8 +18,7 @@ import numpy as np
 from .label_surfaces import LabelSurfaces
 from .surfaces import SurfacePoints
 
-INDEX_BITS = 40  # flat index below 2**40 voxels; the label above it (labels below 2**24)
-LARGEST_LABEL = (1 << (64 - INDEX_BITS)) - 1
+LARGEST_LABEL = (1 << 24) - 1
 SLAB_VOXELS = 1 << 22  # voxels per slab of the pass: its temporaries stay a few tens of MiB
 
 
@@ -31,12 +30,30 @@ def _added(counts: np.ndarray, more: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _border_keys(label_map: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted keys (label << INDEX_BITS | flat index) of every label's border voxels, and the voxel count of
-    every value (bincount)."""
+@dataclass(frozen=True)
+class _SlabBorders:
+    """The border voxels of one slab: flat indices relative to the slab's first voxel (4 bytes each), grouped
+    by label in ascending order, each group in raster order."""
+
+    offset: int
+    flat: np.ndarray
+    labels: np.ndarray  # the labels present, ascending
+    starts: np.ndarray  # where each label's group starts in ``flat``, and its end
+
+    def run(self, label: int) -> np.ndarray | None:
+        at = int(np.searchsorted(self.labels, label))
+        if at == len(self.labels) or self.labels[at] != label:
+            return None
+        return self.flat[self.starts[at] : self.starts[at + 1]].astype(np.int64) + self.offset
+
+
+def _slab_borders(label_map: np.ndarray) -> tuple[list[_SlabBorders], np.ndarray]:
+    """Every label's border voxels (a voxel whose face neighbour holds another value, or on the array's edge),
+    slab by slab, and the voxel count of every value (bincount)."""
     n = label_map.shape[0]
     plane = label_map[0].size
     thickness = max(1, SLAB_VOXELS // max(1, plane))
+    index_type = np.uint32 if thickness * plane <= 1 << 32 else np.uint64
     parts, counts = [], np.zeros(1, np.int64)
     for start in range(0, n, thickness):
         stop = min(start + thickness, n)
@@ -59,19 +76,14 @@ def _border_keys(label_map: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 edge[axis] = -1
                 border[tuple(edge)] = True
         own = chunk[start - low : stop - low]
-        own_border = border[start - low : stop - low] & (own != 0)
-        flat = np.flatnonzero(own_border)
-        values = own.reshape(-1)[flat].astype(np.uint64)
-        parts.append((values << np.uint64(INDEX_BITS)) | (flat.astype(np.uint64) + np.uint64(start * plane)))
+        flat = np.flatnonzero(border[start - low : stop - low] & (own != 0))
+        values = own.reshape(-1)[flat]
+        order = np.argsort(values, kind="stable")  # by label, raster order kept within each
+        values = values[order]
+        labels, first = np.unique(values, return_index=True)
+        parts.append(_SlabBorders(start * plane, flat[order].astype(index_type), labels, np.append(first, len(values))))
         counts = _added(counts, np.bincount(own.reshape(-1).astype(np.intp, copy=False)))
-    keys = np.empty(sum(len(part) for part in parts), np.uint64)
-    at = 0
-    while parts:  # copied one slab at a time, so the parts and the whole never both stay
-        part = parts.pop(0)
-        keys[at : at + len(part)] = part
-        at += len(part)
-    keys.sort()
-    return keys, counts
+    return parts, counts
 
 
 def _overlap_counts(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:
@@ -94,17 +106,17 @@ class ScatteredBorders:
 
     gt: np.ndarray
     pred: np.ndarray
-    gt_keys: np.ndarray
-    pred_keys: np.ndarray
+    gt_slabs: list[_SlabBorders]
+    pred_slabs: list[_SlabBorders]
     gt_counts: np.ndarray
     pred_counts: np.ndarray
     overlap: np.ndarray
     axes: tuple[int, ...]
 
-    def _run(self, keys: np.ndarray, label: int) -> np.ndarray:
-        bounds = np.array([label, label + 1], np.uint64) << np.uint64(INDEX_BITS)
-        low, high = np.searchsorted(keys, bounds)
-        return (keys[low:high] & np.uint64((1 << INDEX_BITS) - 1)).astype(np.int64)
+    @staticmethod
+    def _run(slabs: list[_SlabBorders], label: int) -> np.ndarray:
+        runs = [run for run in (slab.run(label) for slab in slabs) if run is not None]
+        return np.concatenate(runs) if runs else np.zeros(0, np.int64)
 
     def _points(self, own: np.ndarray, other: np.ndarray, other_map: np.ndarray, label: int, offset) -> SurfacePoints:
         shape = self.gt.shape
@@ -134,7 +146,7 @@ class ScatteredBorders:
     def label_surfaces(self, label: int) -> tuple[LabelSurfaces, np.ndarray, tuple[int, ...]] | None:
         """The label's surfaces in the box of both maps, with that box's first voxel and shape (stack
         coordinates: the volume is group 0); None when the label is in neither map."""
-        gt_run, pred_run = self._run(self.gt_keys, label), self._run(self.pred_keys, label)
+        gt_run, pred_run = self._run(self.gt_slabs, label), self._run(self.pred_slabs, label)
         if not len(gt_run) and not len(pred_run):
             return None
         # a mask's extreme voxels are border voxels: the points span the label's box in both maps
@@ -155,6 +167,6 @@ def scattered_borders(gt: np.ndarray, pred: np.ndarray, axes: tuple[int, ...]) -
     ``surfaces.nearest_axes`` of the volume's spacing."""
     if gt.dtype == bool:
         gt, pred = gt.view(np.uint8), pred.view(np.uint8)
-    gt_keys, gt_counts = _border_keys(gt)
-    pred_keys, pred_counts = _border_keys(pred)
-    return ScatteredBorders(gt, pred, gt_keys, pred_keys, gt_counts, pred_counts, _overlap_counts(gt, pred), axes)
+    gt_slabs, gt_counts = _slab_borders(gt)
+    pred_slabs, pred_counts = _slab_borders(pred)
+    return ScatteredBorders(gt, pred, gt_slabs, pred_slabs, gt_counts, pred_counts, _overlap_counts(gt, pred), axes)
