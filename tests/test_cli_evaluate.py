@@ -136,3 +136,65 @@ def test_bad_input_is_one_sentence_and_exit_2(nifti_pair, tmp_path, capsys, argu
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.fixture
+def many_label_pair(tmp_path):
+    """A pair with 12 labels (blocks side by side), the prediction shifted a voxel."""
+    gt = np.zeros((8, 12, 36), np.uint8)
+    for label in range(1, 13):
+        gt[2:6, 3:9, 3 * (label - 1) : 3 * label - 1] = label
+    pred = np.roll(gt, 1, axis=1)
+    np.save(tmp_path / "many_gt.npy", gt)
+    np.save(tmp_path / "many_pred.npy", pred)
+    return tmp_path / "many_gt.npy", tmp_path / "many_pred.npy", gt, pred
+
+
+class _Terminal:
+    """stderr as a terminal (isatty) that records what is written."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("per_slice", [None, "1"])
+def test_many_labels_show_a_bar_on_stderr_not_in_the_table_or_report(many_label_pair, tmp_path, capsys, per_slice):
+    gt_path, pred_path, gt, pred = many_label_pair
+    options = [] if per_slice is None else ["--per-slice", per_slice]
+    out = tmp_path / "many.csv"
+    assert main(["evaluate", str(gt_path), str(pred_path), *options, "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    # stderr is no terminal here: a line per tenth of the labels, as the dataset bar writes per tenth of the cases
+    lines = captured.err.splitlines()
+    assert lines[-1].startswith("evaluate [") and lines[-1].split("]")[1].split()[0] == "12/12"
+    assert 1 <= len(lines) <= 10
+    assert "evaluate [" not in captured.out and "/12 labels" not in captured.out
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == (12 if per_slice is None else 12 * gt.shape[1])
+    assert all("#" not in value for row in rows for value in row.values())
+
+
+def test_the_bar_is_redrawn_in_place_on_a_terminal(many_label_pair, monkeypatch, capsys):
+    gt_path, pred_path, _, _ = many_label_pair
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["evaluate", str(gt_path), str(pred_path)]) == 0
+    assert terminal.text.startswith("\r") and terminal.text.endswith("\n")
+    assert "12/12 labels" in terminal.text.splitlines()[-1]
+    assert "evaluate [" not in capsys.readouterr().out
+
+
+def test_a_few_labels_show_no_bar(nifti_pair, capsys):
+    gt_path, pred_path, _, _ = nifti_pair
+    assert main(["evaluate", str(gt_path), str(pred_path)]) == 0
+    assert capsys.readouterr().err == ""

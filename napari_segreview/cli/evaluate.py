@@ -13,8 +13,9 @@ from ..dataset.report import forget_options
 from ..io import ImageReadError
 from ..io.masks import MASK_SUFFIXES, SLICE_AXIS_NAMES, load_mask_pair
 from ..io.reports import REPORT_SUFFIXES, format_table, printable_text, write_report
-from ..metrics import CONVENTIONS, ROW_KEYS, slice_metrics, summarize, volume_metrics
+from ..metrics import CONVENTIONS, ROW_KEYS, summarize
 from .errors import UsageError
+from .label_progress import per_slice_rows, volume_rows
 
 METRIC_COLUMNS = ("dice", "iou", "hd", "hd95", "assd", "nsd")
 
@@ -188,12 +189,12 @@ def _evaluate_pair(args: argparse.Namespace) -> int:
         if args.per_slice is None and classes is not None:  # the dataset's names, regions and ignore label
             rows = class_metrics(pair.gt, pair.pred, classes, **options)
         elif args.per_slice is None:
-            rows = [{"label": label, **row} for label, row in volume_metrics(pair.gt, pair.pred, **options).items()]
+            rows = volume_rows(pair.gt, pair.pred, **options)  # a bar on stderr for many labels
         else:
             if pair.gt.ndim != 3:
                 raise UsageError(f"--per-slice needs 3D images; {printable_text(args.gt.name)} is {pair.gt.ndim}D.")
             axis = _slice_axis(args.per_slice, anatomical=pair.axis_names is not None)
-            rows = slice_metrics(pair.gt, pair.pred, axis=axis, **options)
+            rows = per_slice_rows(pair.gt, pair.pred, axis, **options)
     except (ImageReadError, ValueError) as exc:
         raise UsageError(str(exc)) from None
 

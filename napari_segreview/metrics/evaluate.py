@@ -99,6 +99,21 @@ class _Stacks:
         return LabelEvaluation(label=label, rows=rows, distances=distances, axis=self.axis)
 
 
+class LabelEvaluations(Iterator[LabelEvaluation]):
+    """The iterator :func:`evaluate_labels` returns: each label's :class:`LabelEvaluation` in turn; ``labels``
+    (and ``len``) tell which are coming, for progress."""
+
+    def __init__(self, labels: list[int], evaluations: Iterator[LabelEvaluation]):
+        self.labels = labels
+        self._evaluations = evaluations
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __next__(self) -> LabelEvaluation:
+        return next(self._evaluations)
+
+
 def evaluate_labels(
     gt,
     pred,
@@ -109,8 +124,9 @@ def evaluate_labels(
     convention: str = "border",
     nsd_tolerance: float = 1.0,
     percentile: float = 95.0,
-) -> Iterator[LabelEvaluation]:
-    """The :class:`LabelEvaluation` of every label, one at a time in ascending label order (for progress).
+) -> LabelEvaluations:
+    """The :class:`LabelEvaluation` of every label, one at a time in ascending label order (for progress: the
+    result's ``labels`` are those coming).
 
     Checks the inputs and makes the labelled pass over both maps at once; each label is evaluated when the
     iterator reaches it. ``labels`` None means every non-zero value present in either map; a requested label
@@ -148,7 +164,7 @@ def evaluate_labels(
         and max(labels, default=0) <= LARGEST_LABEL
     ):
         stacks = replace(stacks, scattered=scattered_borders(gt, pred, stacks.axes))
-    return (stacks.evaluate(label, boxes[label]) for label in labels)
+    return LabelEvaluations(list(labels), (stacks.evaluate(label, boxes[label]) for label in labels))
 
 
 def evaluate_label(
@@ -217,8 +233,12 @@ def slice_metrics(
     pass over the stack.
     """
     options = {"spacing": spacing, "convention": convention, "nsd_tolerance": nsd_tolerance, "percentile": percentile}
-    evaluations = list(evaluate_labels(gt, pred, labels, axis=axis, **options))
-    n_slices = np.shape(gt)[axis]
+    return slice_rows(list(evaluate_labels(gt, pred, labels, axis=axis, **options)))
+
+
+def slice_rows(evaluations: list[LabelEvaluation]) -> list[dict]:
+    """The rows of :func:`slice_metrics` from the per-slice evaluations of its labels (``axis`` given)."""
+    n_slices = len(evaluations[0].rows) if evaluations else 0
     return [
         {"slice": index, "label": evaluation.label, **evaluation.rows[index]}
         for index in range(n_slices)
