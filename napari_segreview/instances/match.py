@@ -215,9 +215,36 @@ def review_instances(
     )
 
 
-def match_instances(gt_instances, pred_instances, **options) -> InstanceMatching:
-    """:func:`review_instances` run to the end (same keyword options): the matching without progress."""
-    steps = review_instances(gt_instances, pred_instances, **options)
+def match_instances(
+    gt_instances,
+    pred_instances,
+    *,
+    spacing=None,
+    threshold: float = 0.5,
+    criterion: str = "iou",
+    mode: str = "optimal",
+    hd95_penalty: float = 374.0,
+    brats_dilation: int = 3,
+    percentile: float = 95.0,
+    convention: str | None = None,
+    brats_min_volume: float = 0.0,
+    distances: bool = True,
+) -> InstanceMatching:
+    """:func:`review_instances` run to the end (same options): the matching without progress messages."""
+    steps = review_instances(
+        gt_instances,
+        pred_instances,
+        spacing=spacing,
+        threshold=threshold,
+        criterion=criterion,
+        mode=mode,
+        hd95_penalty=hd95_penalty,
+        brats_dilation=brats_dilation,
+        percentile=percentile,
+        convention=convention,
+        brats_min_volume=brats_min_volume,
+        distances=distances,
+    )
     while True:
         try:
             next(steps)
