@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from napari.layers import Layer
 from napari.qt.threading import thread_worker
 from napari.utils import progress
@@ -53,7 +54,11 @@ from .dock_tabs import tabify_when_docked
 from .scrolling import narrow_combos, scrolling_layout
 
 COLUMNS = ("case", "worst label", "dice", "mean dice", "status")
-ROLES = ("image", "gt", "pred")
+ROLES = ("image", "gt", "pred", "pred_b")
+ROLE_TITLES = ("images", "ground truth", "prediction", "prediction B")
+# model B's prediction is shown beside A's: image, GT and B's prediction again, this far to the right of the case
+# (in world units, as a fraction of the case's width)
+SIDE_BY_SIDE_GAP = 0.05
 # nnU-Net names an image after its case plus a channel: case_0000.nii.gz for case.nii.gz
 IMAGE_CHANNEL_SUFFIX = "_0000"
 
@@ -175,13 +180,20 @@ class DatasetBrowser(QWidget):
         self.viewer = napari_viewer
         self.entries: list[dict] = []
         self.opened: list = []  # the layers of the case shown now, removed when another case opens
+        self.overlay_before: tuple | None = None  # the canvas caption's state before a side-by-side case set it
         self.load_worker = None  # reading the files of the case clicked last
         self.loading_case: str | None = None
         self.folders = {role: QLineEdit() for role in ROLES}
         form = QFormLayout()
-        for role, title in zip(ROLES, ("images", "ground truth", "prediction"), strict=True):
+        for role, title in zip(ROLES, ROLE_TITLES, strict=True):
             self.folders[role].setMinimumWidth(40)  # a narrow side panel: the path scrolls in its field
             self.folders[role].setPlaceholderText("folder")
+            if role == "pred_b":
+                self.folders[role].setPlaceholderText("optional: a second model, shown beside")
+                self.folders[role].setToolTip(
+                    "a second model's predictions: a case opens with image, ground truth and this prediction again, "
+                    "to the right of the first (the review dock reviews the first; choose B there to review it)"
+                )
             browse = QPushButton("…")
             browse.clicked.connect(lambda _=False, r=role: self._choose_folder(r))
             line = QHBoxLayout()
@@ -415,7 +427,7 @@ class DatasetBrowser(QWidget):
         """The files of ``case`` (the GT file name) by role, for the roles whose folder holds one."""
         name = case_name(case) or case
         files = {}
-        for role, extra in (("image", (IMAGE_CHANNEL_SUFFIX,)), ("gt", ()), ("pred", ())):
+        for role, extra in (("image", (IMAGE_CHANNEL_SUFFIX,)), ("gt", ()), ("pred", ()), ("pred_b", ())):
             folder = self._folder(role)
             found = folder and find_case_file(folder, name, extra)
             if found:
@@ -456,6 +468,10 @@ class DatasetBrowser(QWidget):
             if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
         self.opened = []
+        if self.overlay_before is not None:  # the canvas caption of a side-by-side case goes with it
+            overlay = self.viewer.canvas.overlays["text"]
+            overlay.visible, overlay.text, overlay.position = self.overlay_before
+            self.overlay_before = None
 
     def _show_case(self, worker, case: str, files: dict[str, Path], layers: dict[str, LayerDataTuple]) -> None:
         """Add the layers ``worker`` read (main thread) and select them in a docked review dock, unless a newer
@@ -467,12 +483,43 @@ class DatasetBrowser(QWidget):
         for role in ROLES:
             if worker is not self.load_worker:
                 return  # clicked again while napari ran the event loop in add_layer: the newer case wins
-            if role in layers:
+            if role in layers and role != "pred_b":  # B's side is added by _show_beside, already moved
                 data, meta, layer_type = layers[role]
                 layer = self.viewer.add_layer(Layer.create(data, {**meta, "name": f"{name} {role}"}, layer_type))
                 self.opened.append(layer)
+        if "pred_b" in layers:
+            self._show_beside(name, layers)
         self._select_in_review_dock(name, files)
-        self.status.setText(f"{case} opened.")
+        self.status.setText(f"{case} opened." + (" Right: model B." if "pred_b" in layers else ""))
+
+    def _show_beside(self, name: str, layers: dict[str, LayerDataTuple]) -> None:
+        """Model B's side: the image and GT again (the same arrays, no copy) with B's prediction, moved right by
+        the case's width, so both models are seen at once under one camera. They are added already moved, so
+        they never lie on the GT's grid and the review dock keeps reviewing A (B can be chosen there by hand)."""
+        reference = next(layer for layer in self.opened if layer.name == f"{name} gt")
+        low, high = reference.extent.world  # from the first voxel's centre to the last's: one voxel more is the width
+        shift = (high[-1] - low[-1] + abs(reference.scale[-1])) * (1 + SIDE_BY_SIDE_GAP)
+        for role, title in (
+            ("image", f"{name} image (B side)"),
+            ("gt", f"{name} gt (B side)"),
+            ("pred_b", f"{name} pred B"),
+        ):
+            if role not in layers:
+                continue
+            data, meta, layer_type = layers[role]
+            ndim = np.ndim(data)
+            if layer_type == "image" and meta.get("rgb"):
+                ndim -= 1
+            translate = np.zeros(ndim) if meta.get("translate") is None else np.array(meta["translate"], dtype=float)
+            translate[-1] += shift
+            layer = Layer.create(data, {**meta, "name": title, "translate": translate}, layer_type)
+            self.opened.append(self.viewer.add_layer(layer))
+        self.viewer.reset_view()
+        overlay = self.viewer.canvas.overlays["text"]
+        self.overlay_before = (overlay.visible, overlay.text, overlay.position)
+        overlay.position = "top_center"  # napari's notifications cover the bottom right
+        overlay.text = f"left: {self._folder('pred').name} (A, reviewed)    right: {self._folder('pred_b').name} (B)"
+        overlay.visible = True
 
     def _on_load_error(self, case: str, exc: Exception) -> None:
         # ImageReadError and CaseReadError are one sentence already; anything else is made one
