@@ -129,3 +129,16 @@ def test_a_lesion_keeps_the_smallest_id_of_its_parts():
     gt[1:3, 1:3, 4:6] = 3  # two voxels from 7: merged by the default three dilations
     result = match_instances(gt, np.zeros_like(gt), mode="brats")
     assert [(g.id, g.parts) for g in result.gt] == [(3, (3, 7))]
+
+
+def test_a_prediction_of_a_lesion_left_out_by_volume_is_neither_counted_nor_a_false_positive():
+    gt = np.zeros((16, 16, 16), bool)
+    gt[1:5, 1:5, 1:5] = True  # 64 voxels, found exactly
+    gt[10:12, 10:12, 10:12] = True  # 8 voxels <= 10: left out, but found
+    pred = gt.copy()
+    result = _brats(gt, pred, brats_dilation=1, brats_min_volume=10.0)
+    # the reference: Num_TP = len(gt_tp) - gt_tp_sub = 2 - 1; the small lesion's component is in ``tp``, so not
+    # in ``fp``; Dice 1 / (1 + 0)
+    s = result.summary
+    assert (s["tp"], s["fn"], s["fp"]) == (1, 0, 0)
+    assert (s["lesion_dice"], s["lesion_hd95"]) == (1.0, 0.0)
