@@ -119,6 +119,24 @@ def test_brats_mode_merges_a_component_in_the_dilation_on_a_nifti_pair(tmp_path,
     assert (summary["fp"], summary["lesion_dice"]) == (0, pytest.approx(54 / 55))
 
 
+def test_brats_options_change_the_dilation_and_leave_small_lesions_out(tmp_path):
+    gt = np.zeros((12, 12, 12), np.uint8)
+    gt[2:5, 2:5, 2:5] = 1  # 27 voxels, found
+    gt[9:11, 9:11, 9:11] = 1  # 8 voxels, missed
+    pred = np.zeros_like(gt)
+    pred[2:5, 2:5, 2:5] = 1
+    pred[3, 3, 6] = 1  # two voxels from the first lesion
+    np.save(tmp_path / "g.npy", gt)
+    np.save(tmp_path / "p.npy", pred)
+    out = tmp_path / "b.json"
+    args = ["evaluate", str(tmp_path / "g.npy"), str(tmp_path / "p.npy"), "--instances", "--matching", "brats"]
+    assert main([*args, "--brats-dilation", "1", "--brats-min-volume", "8", "--out", str(out)]) == 0
+    summary = json.loads(out.read_text())["summary"]["all"]
+    # one dilation does not reach the extra voxel: a false positive; the 8-voxel lesion is left out
+    assert (summary["tp"], summary["fn"], summary["fp"]) == (1, 0, 1)
+    assert summary["lesion_dice"] == pytest.approx(0.5)
+
+
 def test_folders_give_per_case_detection_columns_and_their_summary(tmp_path, capsys):
     gt, pred = _squares()
     for folder in ("gt", "pred"):
@@ -156,6 +174,8 @@ def test_folders_give_per_case_detection_columns_and_their_summary(tmp_path, cap
         (["--instances", "--as-given", "--min-size", "3"], "--as-given takes each value as one object"),
         (["--instances", "--per-slice", "0"], "--per-slice does not work with --instances"),
         (["--iou-threshold", "0.3"], "--iou-threshold is an option of --instances"),
+        (["--instances", "--brats-dilation", "1"], "are options of --matching brats"),
+        (["--instances", "--matching", "brats", "--brats-min-volume", "-1"], "--brats-min-volume must be"),
         (["--instances", "--out", "r.txt"], "--out must end in .csv or .json"),
     ],
 )

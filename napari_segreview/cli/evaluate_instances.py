@@ -71,6 +71,20 @@ def add_instance_arguments(parser: argparse.ArgumentParser) -> None:
         "--as-given", action="store_true", help="each value of the masks is one object (stardist/cellpose maps)"
     )
     group.add_argument(
+        "--brats-dilation",
+        type=int,
+        default=3,
+        metavar="D",
+        help="brats: dilation in voxels that merges lesions and components (default: 3; BraTS-MET and -MEN: 1)",
+    )
+    group.add_argument(
+        "--brats-min-volume",
+        type=float,
+        default=0.0,
+        metavar="V",
+        help="brats: lesions of at most V (spacing units, mm^3 for NIfTI) are left out (default: 0; BraTS-GLI: 50)",
+    )
+    group.add_argument(
         "--hd95-penalty",
         type=float,
         default=374.0,
@@ -86,6 +100,8 @@ INSTANCE_ONLY = {
     "--min-size": ("min_size", 0),
     "--as-given": ("as_given", False),
     "--hd95-penalty": ("hd95_penalty", 374.0),
+    "--brats-dilation": ("brats_dilation", 3),
+    "--brats-min-volume": ("brats_min_volume", 0.0),
 }
 
 
@@ -114,6 +130,12 @@ def _check_instance_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--min-size must be 0 or more voxels, not {args.min_size}.")
     if not math.isfinite(args.hd95_penalty) or args.hd95_penalty < 0:
         raise UsageError(f"--hd95-penalty must be a finite distance, 0 or more, not {args.hd95_penalty:g}.")
+    if args.brats_dilation < 0:
+        raise UsageError(f"--brats-dilation must be 0 or more voxels, not {args.brats_dilation}.")
+    if not math.isfinite(args.brats_min_volume) or args.brats_min_volume < 0:
+        raise UsageError(f"--brats-min-volume must be a finite volume, 0 or more, not {args.brats_min_volume:g}.")
+    if args.matching != "brats" and (args.brats_dilation != 3 or args.brats_min_volume != 0):
+        raise UsageError("--brats-dilation and --brats-min-volume are options of --matching brats.")
     if args.as_given and (args.connectivity is not None or args.min_size or args.labels):
         raise UsageError(
             "--as-given takes each value as one object; --connectivity, --min-size and --labels are "
@@ -141,6 +163,8 @@ def _matchings(args: argparse.Namespace, gt: np.ndarray, pred: np.ndarray, spaci
         "mode": args.matching,
         "hd95_penalty": args.hd95_penalty,
         "percentile": args.percentile,
+        "brats_dilation": args.brats_dilation,
+        "brats_min_volume": args.brats_min_volume,
     }
     if args.convention != "border" or args.matching != "brats":
         options["convention"] = args.convention
