@@ -31,7 +31,8 @@ table { border-collapse: collapse; margin: 8px 0; } th, td { padding: 3px 9px; b
 th { text-align: left; background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.sortable th { cursor: pointer; user-select: none; } table.sortable th:hover { background: #e8eef7; }
 .plots { display: flex; flex-wrap: wrap; gap: 6px 18px; } .plots figure { margin: 0; }
-figcaption { font-size: 12px; color: #555; max-width: 380px; }
+figcaption { font-size: 12px; color: #555; max-width: 380px; overflow-wrap: anywhere; }
+.plots figure { max-width: 100%; overflow-x: auto; } .plots figure.wide figcaption { max-width: 1100px; }
 svg text.tick { font-size: 11px; fill: #555; } svg text.axis { font-size: 12px; fill: #222; }
 .cases { display: flex; flex-wrap: wrap; gap: 14px; } figure.case { margin: 0; width: 222px; }
 figure.case figcaption { margin-bottom: 4px; overflow-wrap: anywhere; }
@@ -65,6 +66,8 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 });
 """
 UNITS = {"hd": "mm", "hd95": "mm", "assd": "mm"}
+# past this many classes a box's name is its label number alone (the axis says "label")
+NAMED_BOXES = 6
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ def _summary(content: ReportContent) -> str:
     both_empty = sum(c.both_empty for c in content.classes)
     inf_rows = sum(c.inf_rows for c in content.classes)
     labels = ", ".join(str(c.label) for c in content.classes) or "none"
+    if len(content.classes) > NAMED_BOXES:
+        labels = f"{len(content.classes)} ({content.classes[0].label} to {content.classes[-1].label})"
     counts = (
         ("cases", cases),
         ("failed cases (no metric)", failed),
@@ -117,23 +122,42 @@ def _summary(content: ReportContent) -> str:
     return f'<section id="summary"><h2>Summary</h2>{table}</section>'
 
 
+def _left_out(entry: ClassStatistics, metric: str) -> str:
+    """``15 shown, 5 left out (2 failed, 3 infinite)``; the reasons that count none are not named."""
+    reasons = [("both empty", entry.both_empty), ("failed", entry.error_rows)]
+    if metric in DISTANCE_METRICS:
+        reasons.append(("infinite", entry.rows - len(entry.values[metric])))
+    words = f"{len(entry.values[metric])} shown"
+    if entry.excluded(metric):
+        words += f", {entry.excluded(metric)} left out ({', '.join(f'{n} {why}' for why, n in reasons if n)})"
+    return words
+
+
+def _caption(classes: Sequence[ClassStatistics], metric: str) -> str:
+    """What the plot of ``metric`` shows and leaves out, per label; labels with the same counts share a clause
+    (``labels 1, 3: 20 shown; label 2: 15 shown, 5 left out (2 failed, 3 infinite)``)."""
+    by_words: dict[str, list[int]] = {}
+    for entry in classes:
+        by_words.setdefault(_left_out(entry, metric), []).append(entry.label)
+    return "; ".join(
+        f"label{'s' if len(labels) > 1 else ''} {', '.join(map(str, labels))}: {words}"
+        for words, labels in by_words.items()
+    )
+
+
 def _plots(content: ReportContent) -> str:
     if not content.classes:
         return '<section id="plots"><h2>Per-class distributions</h2><p>No label row to plot.</p></section>'
+    named = len(content.classes) <= NAMED_BOXES
     figures = []
     for metric in METRICS:
-        groups = [(f"label {c.label}", c.values[metric], c.cases[metric]) for c in content.classes]
-        reasons = []
-        for c in content.classes:
-            infinite = c.rows - len(c.values[metric])
-            why = f"{c.both_empty} both empty, {c.error_rows} failed"
-            if metric in DISTANCE_METRICS:
-                why += f", {infinite} infinite"
-            reasons.append(f"label {c.label}: {len(c.values[metric])} shown, {c.excluded(metric)} left out ({why})")
-        figures.append(
-            f'<figure id="plot-{metric}">{box_plot_svg(metric, UNITS.get(metric, ""), groups)}'
-            f"<figcaption>{escape('; '.join(reasons))}.</figcaption></figure>"
-        )
+        groups = [
+            (f"label {c.label}" if named else str(c.label), c.values[metric], c.cases[metric]) for c in content.classes
+        ]
+        caption = _caption(content.classes, metric)
+        svg = box_plot_svg(metric, UNITS.get(metric, ""), groups, axis_name="" if named else "label")
+        wide = "" if named else ' class="wide"'  # a wide plot has a row to itself, its caption too
+        figures.append(f'<figure id="plot-{metric}"{wide}>{svg}<figcaption>{escape(caption)}.</figcaption></figure>')
     return (
         '<section id="plots"><h2>Per-class distributions</h2>'
         f'<p class="note">{escape(EXCLUSION_NOTE)}</p><div class="plots">{"".join(figures)}</div></section>'

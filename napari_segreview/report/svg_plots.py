@@ -14,6 +14,7 @@ from html import escape
 from .statistics import BoxStatistics, box_statistics
 
 WIDTH, HEIGHT = 380, 210
+SLOT_MIN = 34  # pixels per box: with many classes the plot grows wider (and the page scrolls sideways)
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 14, 34
 BOX_COLOR, DOT_COLOR, OUTLIER_COLOR = "#4c78a8", "#f58518", "#d62728"
 UNIT_RANGE_METRICS = ("dice", "iou", "nsd")  # always on 0..1, so plots of two reports compare at a glance
@@ -36,11 +37,13 @@ def _jitter(index: int) -> float:
     return ((index * 0.6180339887) % 1.0) * 2 - 1
 
 
-def box_plot_svg(metric: str, unit: str, groups: Sequence[tuple[str, Sequence[float], Sequence[str]]]) -> str:
+def box_plot_svg(
+    metric: str, unit: str, groups: Sequence[tuple[str, Sequence[float], Sequence[str]]], axis_name: str = ""
+) -> str:
     """An ``<svg>`` of ``metric`` with one box per group ``(name, finite values, their case names)``.
 
     ``unit`` is shown on the axis (e.g. "mm", or "" for Dice). Groups without values get an empty slot that
-    says "no finite value".
+    says "no finite value". ``axis_name`` is written under the boxes' names (e.g. "label" when they are numbers).
     """
     values = [value for _name, group_values, _cases in groups for value in group_values]
     if metric in UNIT_RANGE_METRICS:
@@ -49,7 +52,9 @@ def box_plot_svg(metric: str, unit: str, groups: Sequence[tuple[str, Sequence[fl
         top = max(values, default=0.0) or 1.0
     ticks = nice_ticks(top)
     top = ticks[-1]
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    width = max(WIDTH, MARGIN_LEFT + MARGIN_RIGHT + SLOT_MIN * len(groups))
+    height = HEIGHT + (14 if axis_name else 0)
+    plot_w = width - MARGIN_LEFT - MARGIN_RIGHT
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 
     def y(value: float) -> float:
@@ -57,19 +62,24 @@ def box_plot_svg(metric: str, unit: str, groups: Sequence[tuple[str, Sequence[fl
 
     title = f"{metric} ({unit})" if unit else metric
     parts = [
-        f'<svg class="plot" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)} by class">'
+        f'<svg class="plot" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)} by class">'
     ]
     for tick in ticks:
         ty = y(tick)
         parts.append(
-            f'<line x1="{MARGIN_LEFT}" y1="{ty:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{ty:.1f}" stroke="#e3e3e3"/>'
+            f'<line x1="{MARGIN_LEFT}" y1="{ty:.1f}" x2="{width - MARGIN_RIGHT}" y2="{ty:.1f}" stroke="#e3e3e3"/>'
             f'<text x="{MARGIN_LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" class="tick">{_number(tick)}</text>'
         )
     parts.append(
         f'<text x="14" y="{MARGIN_TOP + plot_h / 2:.1f}" text-anchor="middle" class="axis" '
         f'transform="rotate(-90 14 {MARGIN_TOP + plot_h / 2:.1f})">{escape(title)}</text>'
     )
+    if axis_name:
+        parts.append(
+            f'<text x="{MARGIN_LEFT + plot_w / 2:.1f}" y="{height - 4}" text-anchor="middle" class="axis">'
+            f"{escape(axis_name)}</text>"
+        )
     slot = plot_w / max(len(groups), 1)
     for index, (name, group_values, cases) in enumerate(groups):
         centre = MARGIN_LEFT + slot * (index + 0.5)

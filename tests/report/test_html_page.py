@@ -89,8 +89,8 @@ def test_plot_captions_say_what_was_left_out(evaluated):
     report, _gt, _pred = evaluated
     text = "".join(_Page(build_report_html(report)).text)
     # label 2 is missed in four cases (index % 6 == 5 plus the empty prediction): infinite distances
-    assert "label 2: 15 shown, 5 left out (0 both empty, 2 failed, 3 infinite)" in text
-    assert "label 2: 18 shown, 2 left out (0 both empty, 2 failed)" in text
+    assert "label 2: 15 shown, 5 left out (2 failed, 3 infinite)" in text
+    assert "labels 1, 2: 18 shown, 2 left out (2 failed)" in text  # the Dice plot: same counts
 
 
 def test_without_folders_there_are_no_thumbnails_and_a_sentence_says_why(evaluated):
@@ -143,3 +143,20 @@ def test_the_image_is_drawn_when_an_images_folder_is_given(evaluated, tmp_path):
     without = _Page(build_report_html(report, Folders(gt=gt_dir, pred=pred_dir))).images()
     assert with_image[0] != without[0]
     assert with_image[1:] == without[1:]  # the other cases have no image: the GT in grey
+
+
+def test_many_labels_widen_the_plots_and_share_their_captions(tmp_path):
+    import json
+
+    rows = [
+        {"case": f"ct_{case}.nii.gz", "label": label, "dice": 0.5 + case / 10, "iou": 0.4, "hd": 3.0, "hd95": 2.0,
+         "assd": 1.0, "nsd": 0.9, "gt_voxels": 10, "pred_voxels": 10, "status": "ok", "message": ""}
+        for case in range(3) for label in range(1, 41)
+    ]  # fmt: skip
+    report = tmp_path / "many.json"
+    report.write_text(json.dumps({"rows": rows, "summary": {}}))
+    html = build_report_html(report)
+    widths = [int(w) for w in re.findall(r'<svg class="plot" width="(\d+)"', html)]
+    assert len(widths) == 6 and min(widths) >= 40 * 34  # a box every 34 pixels at least
+    labels = ", ".join(map(str, range(1, 41)))
+    assert f"labels {labels}: 3 shown." in "".join(_Page(html).text)
