@@ -44,6 +44,7 @@ from .instance_rows import (
 )
 from .instance_table import COLUMN_KEYS, InstanceTableModel, instance_table
 from .review_layers import ROLE_KEY, find_layer, geometry_of, unit_of
+from .scrolling import scrolling_layout
 
 ROLE = "instances"
 OVERLAY_NAME = "instances: matched / missed / FP"
@@ -184,7 +185,7 @@ class InstancesView(QWidget):
         self.summary.setWordWrap(True)
         self.model = InstanceTableModel(self)
         self.table = instance_table(self.model)
-        self.table.setMinimumHeight(110)
+        self.table.setMinimumHeight(60)  # the dock is short at 1280x800; the table takes whatever height is left
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
         self.criterion.currentIndexChanged.connect(self._show_score_column)
 
@@ -217,8 +218,9 @@ class InstancesView(QWidget):
         results.addWidget(self.summary)
         results.addLayout(legend)
         results.addWidget(self.table, stretch=1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 4, 2, 2)
+        # in a scroll area of its own: a tab page as tall as its contents would make the whole dock scroll
+        layout = scrolling_layout(self)
+        layout.setContentsMargins(0, 4, 0, 2)
         layout.addLayout(first)
         layout.addLayout(second)
         layout.addLayout(buttons)

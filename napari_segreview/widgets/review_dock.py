@@ -22,7 +22,6 @@ from qtpy.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
-    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -40,6 +39,7 @@ from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, tabify_when_docked
 from .instances_view import InstancesView
+from .result_tabs import ResultTabs
 from .review_inputs import ReviewInputs, is_label_like
 from .review_layers import (
     ROLES,
@@ -240,7 +240,7 @@ class ReviewDock(QWidget):
         layout.addWidget(self.status)
         # the classes' results and the instances view (objects found, missed, invented) as two tabs
         self.instances = InstancesView(napari_viewer, self.session, self.inputs)
-        self.result_tabs = QTabWidget()
+        self.result_tabs = ResultTabs()
         self.result_tabs.addTab(self.results, "Classes")
         self.result_tabs.addTab(self.instances, "Instances")
         layout.addWidget(self.result_tabs, stretch=1)
@@ -288,7 +288,9 @@ class ReviewDock(QWidget):
         self.pending_surface = None  # (reference layer, mesh, limit, signed) of the shown result, not yet added
         self.shown_surface = None  # the same, of the surface in the viewer now
         napari_viewer.layers.events.inserted.connect(self.three_d.on_layers_inserted)
-        napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
+        # first, before napari re-slices the layers for the new view: the volume layers are hidden before napari
+        # would build their 3D textures (seconds for CT-sized volumes) only for them to be hidden after
+        napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)  # AB
         layers = napari_viewer.layers
         layers.events.inserted.connect(self._on_layer_inserted)
         layers.events.removed.connect(self._on_layers_changed)
