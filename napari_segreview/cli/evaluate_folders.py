@@ -262,6 +262,7 @@ def _run(args: argparse.Namespace) -> int:
                 previous_rows=previous,
                 client=client,
                 on_case=lambda done, total, _: progress.update(done, total),
+                on_label=lambda case, done, total: progress.detail(f"{case}: label {done}/{total}"),
             )
         except OSError as exc:
             raise UsageError(f"cannot write {args.out}: {exc.strerror or first_line(exc)}.") from None

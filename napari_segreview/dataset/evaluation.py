@@ -9,7 +9,8 @@ from __future__ import annotations
 import errno
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from ..io.errors import ImageReadError
 from ..io.masks import load_mask_pair
 from ..io.nifti import first_line
 from ..io.reports import printable_text
-from ..metrics import ROW_KEYS, volume_metrics
+from ..metrics import ROW_KEYS, evaluate_labels
 from ..metrics.rows import BOTH_EMPTY
 from .class_metrics import class_metrics
 from .class_table import ClassTable
@@ -31,6 +32,8 @@ METRIC_KEYS = ("dice", "iou", "hd", "hd95", "assd", "nsd")
 # products of areas, stay far from float64's overflow and underflow (past about 1e76 the surfel HD95 is 0 and its
 # ASSD NaN; past 1e154 the border distances overflow)
 SPACING_RANGE = (1e-20, 1e20)
+# set around a call of evaluate_case in this process to follow its labels: (done, total) after each
+LABEL_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("label_progress", default=None)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ def _no_label_rows(case: str) -> list[dict]:
 
 
 def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
-    """Rows of one case, one per label (keys ``DATASET_ROW_KEYS``, ``message`` empty), sorted by label.
+    """Rows of one case, one per label (keys ``DATASET_ROW_KEYS``, ``message`` empty), sorted by label; calls
+    ``LABEL_PROGRESS``'s callback, when one is set, with (done, total) after each label (not for class tables).
 
     Never raises for a bad case: an unreadable, corrupt or shape-mismatched pair, a symbolic link that loops or
     leads nowhere, a spacing outside SPACING_RANGE, or any other failure, gives ``error_rows`` with one sentence.
@@ -134,7 +138,12 @@ def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
             if not rows:
                 return _no_label_rows(case.case)
             return [{"case": case.case, **row, "message": ""} for row in rows]
-        by_label = volume_metrics(pair.gt, pair.pred, **metric_options)
+        evaluations = evaluate_labels(pair.gt, pair.pred, metric_options.pop("labels"), **metric_options)
+        by_label, on_label = {}, LABEL_PROGRESS.get()
+        for evaluation in evaluations:
+            by_label[evaluation.label] = evaluation.rows[0]
+            if on_label is not None:
+                on_label(len(by_label), len(evaluations))
     except ImageReadError as exc:
         return error_rows(case.case, str(exc))
     except OSError as exc:

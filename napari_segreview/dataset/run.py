@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -18,11 +19,21 @@ from . import evaluation
 from .evaluation import CaseFiles, MetricOptions, error_rows, row_order
 from .report import write_rows
 
+# on_label(case, labels done, labels in the case) while a case is evaluated (in this process only)
+LabelProgress = Callable[[str, int, int], None]
 
-def _in_process(cases: Sequence[CaseFiles], options: MetricOptions) -> Iterator[list[dict]]:
+
+def _in_process(
+    cases: Sequence[CaseFiles], options: MetricOptions, on_label: LabelProgress | None = None
+) -> Iterator[list[dict]]:
     for case in cases:
-        # looked up at call time, so tests can count or interrupt evaluations
-        yield evaluation.evaluate_case(case, options)
+        progress = evaluation.LABEL_PROGRESS.set(None if on_label is None else partial(on_label, case.case))
+        try:
+            # looked up at call time, so tests can count or interrupt evaluations
+            rows = evaluation.evaluate_case(case, options)
+        finally:
+            evaluation.LABEL_PROGRESS.reset(progress)
+        yield rows  # outside the callback's context: the consumer runs here
 
 
 def _on_client(client: Any, cases: Sequence[CaseFiles], options: MetricOptions, in_flight: int | None):
@@ -58,12 +69,17 @@ def _on_client(client: Any, cases: Sequence[CaseFiles], options: MetricOptions, 
 
 
 def iterate_cases(
-    cases: Sequence[CaseFiles], options: MetricOptions, client: Any = None, in_flight: int | None = None
+    cases: Sequence[CaseFiles],
+    options: MetricOptions,
+    client: Any = None,
+    in_flight: int | None = None,
+    on_label: LabelProgress | None = None,
 ) -> Iterator[list[dict]]:
     """Each case's rows as it finishes: in this process when ``client`` is None, else on the cluster of a
-    ``dask.distributed.Client`` (``in_flight`` cases submitted at a time, default twice its threads)."""
+    ``dask.distributed.Client`` (``in_flight`` cases submitted at a time, default twice its threads).
+    ``on_label`` follows the labels of the case being evaluated, in this process only."""
     if client is None:
-        return _in_process(cases, options)  # a generator too, so both can be closed
+        return _in_process(cases, options, on_label)  # a generator too, so both can be closed
     return _on_client(client, cases, options, in_flight)
 
 
@@ -75,6 +91,7 @@ def evaluate_dataset_steps(
     previous_rows: Sequence[dict] = (),
     client: Any = None,
     in_flight: int | None = None,
+    on_label: LabelProgress | None = None,
 ) -> Generator[tuple[int, int, list[dict]], None, list[dict]]:
     """Evaluate the cases not already in ``previous_rows``; yields ``(done, total, rows of that case)`` after
     every case and returns all rows, sorted by case then label.
@@ -82,13 +99,13 @@ def evaluate_dataset_steps(
     After every finished case ``out`` (CSV or JSON) is rewritten atomically with every row so far, so an
     interruption (Ctrl-C, or closing this generator) keeps each finished case; it records ``options`` (see
     ``report.write_rows``), so ``previous_rows`` must have been computed with them: continuing a report,
-    check it first with ``report.option_mismatch``.
+    check it first with ``report.option_mismatch``. ``on_label`` as in :func:`iterate_cases`.
     """
     rows = sorted(previous_rows, key=row_order)
     finished = {row["case"] for row in rows}
     todo = [case for case in cases if case.case not in finished]
     # closing: an interruption cancels what is still queued on a cluster at once, not when garbage-collected
-    with closing(iterate_cases(todo, options, client, in_flight)) as results:
+    with closing(iterate_cases(todo, options, client, in_flight, on_label)) as results:
         for done, case_rows in enumerate(results, start=1):
             rows = sorted([*rows, *case_rows], key=row_order)
             if out is not None:
@@ -108,10 +125,12 @@ def evaluate_dataset(
     client: Any = None,
     in_flight: int | None = None,
     on_case: Callable[[int, int, list[dict]], None] | None = None,
+    on_label: LabelProgress | None = None,
 ) -> list[dict]:
-    """:func:`evaluate_dataset_steps` run to its end; ``on_case(done, total, rows)`` follows progress."""
+    """:func:`evaluate_dataset_steps` run to its end; ``on_case(done, total, rows)`` follows progress, and
+    ``on_label(case, done, total)`` the labels of a case (evaluated in this process)."""
     steps = evaluate_dataset_steps(
-        cases, options, out=out, previous_rows=previous_rows, client=client, in_flight=in_flight
+        cases, options, out=out, previous_rows=previous_rows, client=client, in_flight=in_flight, on_label=on_label
     )
     with closing(steps):
         while True:

@@ -142,3 +142,40 @@ def test_dask_is_not_imported_in_process(dataset):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def many_label_folders(tmp_path):
+    """Two cases of 12 labels each (blocks side by side), predictions shifted a voxel."""
+    import numpy as np
+
+    gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
+    gt_dir.mkdir(), pred_dir.mkdir()
+    gt = np.zeros((8, 12, 36), np.uint8)
+    for label in range(1, 13):
+        gt[2:6, 3:9, 3 * (label - 1) : 3 * label - 1] = label
+    for name in ("a.npy", "b.npy"):
+        np.save(gt_dir / name, gt)
+        np.save(pred_dir / name, np.roll(gt, 1, axis=1))
+    return gt_dir, pred_dir
+
+
+def test_each_label_of_a_case_is_reported_as_it_goes(many_label_folders):
+    from napari_segreview.dataset import evaluate_dataset, pair_folders
+
+    calls = []
+    cases = pair_folders(*many_label_folders).cases
+    rows = evaluate_dataset(cases, MetricOptions(), on_label=lambda *call: calls.append(call))
+    assert calls == [(case, done, 12) for case in ("a.npy", "b.npy") for done in range(1, 13)]
+    assert len(rows) == 24
+
+
+def test_the_dataset_bar_names_the_case_and_label(many_label_folders, monkeypatch, capsys):
+    from napari_segreview.cli import progress_bar
+
+    monkeypatch.setattr(progress_bar, "DETAIL_LOG_SECONDS", 0.0)  # in a log, every label (normally every 10 s)
+    assert main(["evaluate", *map(str, many_label_folders)]) == 0
+    captured = capsys.readouterr()
+    details = [line for line in captured.err.splitlines() if ": label " in line]
+    assert details == [f"evaluate: {case}: label {done}/12" for case in ("a.npy", "b.npy") for done in range(1, 13)]
+    assert ": label " not in captured.out
