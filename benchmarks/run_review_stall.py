@@ -1,11 +1,16 @@
 """How long the Qt main thread stalls while the review dock computes the full review, and how long the
 current-slice readout takes to follow the slider.
 
-    xvfb-run -a python benchmarks/run_review_stall.py            # both cases
+    xvfb-run -a python benchmarks/run_review_stall.py            # the three cases
     xvfb-run -a python benchmarks/run_review_stall.py 117        # only the 117-label case
+    xvfb-run -a python benchmarks/run_review_stall.py ct104      # only the 104-label CT case
 
 Cases: the MNI sample (3 tissue classes) and a 117-label parcellation of the same brain (Voronoi cells of the
-tissue mask, the size of an atlas), each reviewed twice (creating the review layers, then updating them).
+tissue mask, the size of an atlas), each reviewed twice (creating the review layers, then updating them); and
+the 104-label 400x300x300 CT-like case of issue 12 (``run_multilabel.py``'s synthetic maps): the dock's full
+review with overlay, heatmap and surface (goal <= 10 s), its stall, and in a fresh viewer its peak memory
+(tracemalloc: numpy and Python allocations) against the inputs and the layers it adds (goal: peak <= 2x the
+inputs + the layers). The dock is opened as a user opens it, through napari's plugin menu path.
 
 A QTimer heartbeat every 5 ms records the gaps between its ticks: the longest gap is the longest time the
 window could not respond. Goals: stall <= 100 ms, readout <= 16 ms.
@@ -15,13 +20,17 @@ from __future__ import annotations
 
 import sys
 import time
+import tracemalloc
+from pathlib import Path
 
 import napari
 import numpy as np
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_segreview.widgets.review_dock import ReviewDock
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+MIB = 1 << 20
 
 
 def measure_stall(dock) -> tuple[float, float, float]:
@@ -76,17 +85,79 @@ def open_case(case: str):
     if case == "mni152":
         viewer.open_sample("napari-segreview", "mni152")
     else:
-        gt, pred, scale = parcellation_pair(int(case))
+        gt, pred, scale = ct_pair() if case == "ct104" else parcellation_pair(int(case))
         viewer.add_labels(gt, name="parcels_gt", scale=scale)
         viewer.add_labels(pred, name="parcels_pred", scale=scale)
-    dock = ReviewDock(viewer)
-    viewer.window.add_dock_widget(dock)
+    _, dock = viewer.window.add_plugin_dock_widget("napari-segreview", "Segmentation review")
     for _ in range(20):
         QApplication.processEvents()
     return viewer, dock
 
 
+def ct_pair() -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Issue 12's 104-label case, 400x300x300 at 1.5 mm, as ``run_multilabel.py`` builds it."""
+    from run_multilabel import CASES, synthetic_gt, synthetic_prediction
+
+    case = CASES["104 labels"]
+    gt = synthetic_gt(case["shape"], case["organs"], case["tubes"], case["lesions"])
+    return gt, synthetic_prediction(gt), case["spacing"]
+
+
+def review_layers_bytes(viewer) -> int:
+    """Bytes of the arrays in the layers the review added (overlay, heatmap, and the surface mesh)."""
+    from napari_segreview.widgets.review_layers import ROLES, find_layer
+
+    layers = [find_layer(viewer, role) for role in ROLES]
+    arrays = []
+    for layer in layers:
+        if layer is None:
+            continue
+        arrays.extend(layer.data[:3] if isinstance(layer.data, tuple) else [layer.data])
+    return sum(np.asarray(array).nbytes for array in arrays)
+
+
+def enter_3d(viewer) -> float:
+    """Seconds to switch to 3D (the dock adds the surface layer then) and draw."""
+    began = time.perf_counter()
+    viewer.dims.ndisplay = 3
+    for _ in range(50):
+        QApplication.processEvents()
+        time.sleep(0.002)
+    return time.perf_counter() - began - 0.1
+
+
+def run_ct_case() -> None:
+    name = "CT-like, 104 labels, 400x300x300"
+    viewer, dock = open_case("ct104")
+    longest, typical, total = measure_stall(dock)
+    to_3d = enter_3d(viewer)
+    print(f"[{name}] the dock's full review with overlay, heatmap and surface: {total:.2f} s, then 3D with the "
+          f"surface {to_3d:.2f} s (goal: <= 10 s); main-thread heartbeat longest gap {longest:.0f} ms, "
+          f"99th percentile {typical:.0f} ms", flush=True)  # fmt: skip
+    viewer.close()
+    # peak memory in a fresh viewer: the first review, which adds the layers
+    viewer, dock = open_case("ct104")
+    inputs = sum(layer.data.nbytes for layer in viewer.layers)
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    measure_stall(dock)
+    peak = tracemalloc.get_traced_memory()[1] - start
+    tracemalloc.reset_peak()
+    enter_3d(viewer)
+    peak_3d = tracemalloc.get_traced_memory()[1] - start
+    tracemalloc.stop()
+    layers = review_layers_bytes(viewer)
+    budget = 2 * inputs + layers
+    print(f"[{name}] peak memory of the dock's review: {peak / MIB:.0f} MiB, then in 3D {peak_3d / MIB:.0f} MiB "
+          f"(above the memory before the review); inputs {inputs / MIB:.0f} MiB, layers added {layers / MIB:.0f} "
+          f"MiB (goal: <= 2 x inputs + layers = {budget / MIB:.0f} MiB)", flush=True)  # fmt: skip
+    viewer.close()
+
+
 def run_case(case: str) -> None:
+    if case == "ct104":
+        run_ct_case()
+        return
     viewer, dock = open_case(case)
     name = "MNI sample, 3 classes" if case == "mni152" else f"MNI parcellation, {case} labels"
     for attempt in ("first review (creates the overlay, heatmap and surface layers)",
@@ -119,7 +190,7 @@ def run_case(case: str) -> None:
 
 
 def main() -> None:
-    cases = sys.argv[1:] or ["mni152", "117"]
+    cases = sys.argv[1:] or ["mni152", "117", "ct104"]
     for case in cases:
         run_case(case)
 
