@@ -4,9 +4,11 @@ thumbnails; the table sorts on a click; the screenshot is a page, not a blank. C
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,6 +68,27 @@ def test_a_click_on_a_header_sorts_the_table(browser, page, tmp_path):
     result = _run(browser, "--dump-dom", clicking.as_uri(), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'data-first="2"' in result.stdout  # labels 1, 2: descending puts 2 first
+
+
+def _requested_urls(browser: str, page: Path, tmp_path: Path) -> set[str]:
+    """Every URL Chromium's network stack was asked for while it loaded ``page`` (its net log)."""
+    log = tmp_path / f"{page.stem}.netlog.json"
+    result = _run(browser, f"--log-net-log={log}", "--dump-dom", page.as_uri(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    urls = set()
+    for event in json.loads(log.read_text(encoding="utf-8"))["events"]:
+        params = event.get("params") or {}
+        if isinstance(params.get("url"), str):
+            urls.add(params["url"])
+    return urls
+
+
+def test_the_page_requests_nothing_from_the_network(browser, page, tmp_path):
+    assert _requested_urls(browser, page, tmp_path) == set()
+    # the check sees a request when there is one (to a closed port on this machine: nothing leaves it)
+    fetching = tmp_path / "fetching.html"
+    fetching.write_text('<!DOCTYPE html><img src="http://127.0.0.1:9/picture.png">', encoding="utf-8")
+    assert _requested_urls(browser, fetching, tmp_path) == {"http://127.0.0.1:9/picture.png"}
 
 
 def test_the_screenshot_shows_a_page(browser, page, tmp_path):
