@@ -288,9 +288,7 @@ class ReviewDock(QWidget):
         self.pending_surface = None  # (reference layer, mesh, limit, signed) of the shown result, not yet added
         self.shown_surface = None  # the same, of the surface in the viewer now
         napari_viewer.layers.events.inserted.connect(self.three_d.on_layers_inserted)
-        # first, before napari re-slices the layers for the new view: the volume layers are hidden before napari
-        # would build their 3D textures (seconds for CT-sized volumes) only for them to be hidden after
-        napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)  # AB
+        napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
         layers = napari_viewer.layers
         layers.events.inserted.connect(self._on_layer_inserted)
         layers.events.removed.connect(self._on_layers_changed)
