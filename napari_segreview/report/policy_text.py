@@ -3,6 +3,8 @@ policy (as README's Metrics section and SPEC state them)."""
 
 from __future__ import annotations
 
+from .svg_plots import STRIP_LIMIT
+
 EMPTY_MASK_POLICY = (
     "Empty masks (every convention): when neither mask holds a label the row is both_empty, with Dice 1, IoU 1, "
     "distances 0 and NSD 1; when one mask is empty (gt_empty or pred_empty) Dice and IoU are 0, HD, HD95 and ASSD "
@@ -38,6 +40,8 @@ CONVENTION_NOTE = (
 
 EXCLUSION_NOTE = (
     "Each plot shows one box per label (quartiles, median line, whiskers at the furthest values within 1.5 IQR, "
-    "outliers as red rings) and every value as a dot beside it (hover for its case). Left out of every plot: "
+    "outliers as red rings) and every value as a dot beside it (hover for its case; past "
+    f"{STRIP_LIMIT} values a label gets a "
+    "histogram there instead). Left out of every plot: "
     "both-empty rows and failed cases; left out of the distance plots: rows whose distance is infinite."
 )

@@ -11,12 +11,17 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+import numpy as np
+
 from .statistics import BoxStatistics, box_statistics
 
 WIDTH, HEIGHT = 380, 210
 SLOT_MIN = 34  # pixels per box: with many classes the plot grows wider (and the page scrolls sideways)
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 14, 34
 BOX_COLOR, DOT_COLOR, OUTLIER_COLOR = "#4c78a8", "#f58518", "#d62728"
+# past this many values a group's dots become a histogram beside its box (a page of thousands of cases stays small)
+STRIP_LIMIT = 300
+HISTOGRAM_BINS = 20
 UNIT_RANGE_METRICS = ("dice", "iou", "nsd")  # always on 0..1, so plots of two reports compare at a glance
 
 
@@ -96,6 +101,9 @@ def box_plot_svg(
         half = min(slot * 0.22, 40)
         parts.append(_box(box, centre, half, y))
         spread = min(slot * 0.12, 22)
+        if len(group_values) > STRIP_LIMIT:
+            parts.append(_histogram(group_values, centre + half + 6, spread, top, y))
+            continue
         for number, (value, case) in enumerate(zip(group_values, cases, strict=True)):
             dx = centre + half + 6 + spread * (1 + _jitter(number)) / 2
             parts.append(
@@ -106,6 +114,22 @@ def box_plot_svg(
         f'<line x1="{MARGIN_LEFT}" y1="{MARGIN_TOP}" x2="{MARGIN_LEFT}" y2="{MARGIN_TOP + plot_h}" stroke="#888"/>'
     )
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def _histogram(values: Sequence[float], left: float, length: float, top: float, y) -> str:
+    """Bars from ``left`` sideways, one per twentieth of the axis, as long as their share of the values (the
+    longest ``length``), each with its count as a tooltip: the distribution of a large group in a fixed size."""
+    counts, edges = np.histogram(np.asarray(values, dtype=float), bins=HISTOGRAM_BINS, range=(0.0, top))
+    most = max(int(counts.max()), 1)
+    parts = []
+    for count, low, high in zip(counts, edges[:-1], edges[1:], strict=True):
+        if count:
+            parts.append(
+                f'<rect x="{left:.1f}" y="{y(high):.1f}" width="{length * count / most:.1f}" '
+                f'height="{max(y(low) - y(high) - 0.5, 0.5):.1f}" fill="{DOT_COLOR}" fill-opacity="0.7">'
+                f"<title>{_number(low)}-{_number(high)}: {int(count)}</title></rect>"
+            )
     return "".join(parts)
 
 
