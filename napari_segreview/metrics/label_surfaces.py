@@ -15,9 +15,10 @@ import numpy as np
 from .boxes import Box
 from .surfaces import SurfacePoints, border_points, concatenate_points, neighbourhood_codes, surfel_points
 
-# voxels per slab: a dozen bool/uint8 temporaries of a slab stay near 6 MiB at most, and near 1/5 of the
-# maps' own size for smaller maps (slab_size)
-SLAB_VOXELS = 1 << 19
+# voxels per slab: a dozen bool/uint8 temporaries of a slab stay near 3 MiB at most (with the largest label's
+# points, the peak stays under a quarter of two CT-sized uint8 maps), and near 1/5 of the maps' own size for
+# smaller maps (slab_size)
+SLAB_VOXELS = 1 << 18
 SMALLEST_SLAB_VOXELS = 1 << 12
 
 
