@@ -165,8 +165,7 @@ class ScatteredBorders:
 def scattered_borders(gt: np.ndarray, pred: np.ndarray, axes: tuple[int, ...]) -> ScatteredBorders:
     """One pass over each map (integer maps of one shape, labels up to ``LARGEST_LABEL``); ``axes`` as in
     ``surfaces.nearest_axes`` of the volume's spacing."""
-    if gt.dtype == bool:
-        gt, pred = gt.view(np.uint8), pred.view(np.uint8)
+    gt, pred = (array.view(np.uint8) if array.dtype == bool else array for array in (gt, pred))
     gt_slabs, gt_counts = _slab_borders(gt)
     pred_slabs, pred_counts = _slab_borders(pred)
     return ScatteredBorders(gt, pred, gt_slabs, pred_slabs, gt_counts, pred_counts, _overlap_counts(gt, pred), axes)

@@ -262,3 +262,11 @@ def test_noisy_labels_are_gathered_in_one_pass_with_the_same_rows(monkeypatch):
     assert calls == [1]
     for label in present(gt, pred):
         assert rows[label] == reference_evaluation(gt, pred, label, (1.2, 0.7, 0.7), "border")[0][0], label
+
+
+def test_border_points_gathered_in_one_pass_with_a_bool_map(scattered_pass):
+    gt, pred = label_map_pair((13, 12, 11), 4)
+    for first, second in ((gt == 3, pred), (gt, pred == 3), (gt == 3, pred == 3)):
+        rows = volume_metrics(first, second, spacing=(1.2, 0.7, 0.7), **OPTIONS)
+        for label, row in rows.items():
+            assert row == reference_evaluation(first, second, label, (1.2, 0.7, 0.7), "border")[0][0], label
