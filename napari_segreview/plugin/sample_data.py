@@ -134,7 +134,8 @@ def mni152_lesions_3d() -> list[LayerDataTuple]:
     image_name, gt_name, pred_name = LESION_NAMES
     lesion = {CLASS_NAMES_KEY: {1: "lesion"}, INSTANCE_MAP_KEY: False}
     return [
-        volume_to_layer(_replace_data(t1, sample.image, image_name)),
+        # white matter mid-grey rather than white, so the dark lesions in it stand out
+        volume_to_layer(_replace_data(t1, sample.image, image_name), contrast_limits=[0.0, 300.0]),
         volume_to_layer(
             _replace_data(tissue, sample.ground_truth, gt_name), colormap=dict(LESION_COLORS), metadata=dict(lesion)
         ),

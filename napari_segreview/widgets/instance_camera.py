@@ -7,8 +7,9 @@ import numpy as np
 
 # the view shows the box this many times over (the object and what surrounds it)
 CONTEXT = 4.0
-# ... and never fewer voxels across than this (a 2-voxel lesion alone on the screen says nothing)
-MIN_VIEW_VOXELS = 24
+# ... and never fewer voxels across than this: a 2-voxel lesion alone on the screen says nothing, six centimetres
+# of brain around it do
+MIN_VIEW_VOXELS = 64
 
 
 def camera_of(viewer):

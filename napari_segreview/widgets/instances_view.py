@@ -15,6 +15,7 @@ from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -564,7 +565,7 @@ class InstancesView(QWidget):
         index = self.model.index(position, 0)
         self.table.setCurrentIndex(index)
         self.table.selectRow(position)
-        self.table.scrollTo(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _on_row_selected(self, current, _previous) -> None:
         if current.isValid():

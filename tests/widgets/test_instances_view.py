@@ -168,7 +168,7 @@ def test_lesions_in_3d_a_missed_lesion_is_shown_on_its_slice(make_napari_viewer,
     assert np.any(gt[shown_slice] == lesion)
     np.testing.assert_allclose(viewer.scene.camera.center[-2:], gt_layer.data_to_world(centre)[1:], atol=1e-6)
     low, high = visible_world_box(viewer)
-    assert np.all(high - low <= 40.0)  # a few mm across: zoomed to a lesion of a few voxels, not the brain
+    assert np.all(high - low <= 100.0)  # under half the brain across: zoomed to a lesion of a few voxels, not the brain
     overlay = find_layer(viewer, instances_view.ROLE)
     assert overlay.ndim == 3 and np.all(overlay.data[gt == lesion] == MISSED)
 
