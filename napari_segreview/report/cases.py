@@ -17,6 +17,7 @@ import numpy as np
 from ..dataset import case_name, worst_cases
 from ..io import ImageReadError, read_volume
 from ..io.masks import load_mask_pair
+from ..io.nifti import first_line
 from ..io.reports import printable_text
 from .thumbnails import thumbnail_png, worst_slice
 
@@ -92,8 +93,12 @@ def worst_case_entry(entry: dict, folders: Folders, resample_prediction: bool = 
             image, note = _image_slice(image_path, pair.gt.shape, worst.index)
         spacing = tuple(pair.spacing[-2:]) if len(pair.spacing) >= 2 else (1.0, 1.0)
         png = thumbnail_png(gt2, pred2, case.label, image, spacing)
-    except (ImageReadError, OSError, ValueError, MemoryError) as exc:
-        return _with(case, note=f"could not be drawn: {printable_text(str(exc))}")
+    except (ImageReadError, OSError, ValueError) as exc:
+        return _with(case, note=f"could not be drawn: {printable_text(first_line(exc))}.")
+    except MemoryError:
+        return _with(case, note="could not be drawn: its files do not fit in memory.")
+    except Exception as exc:  # a third-party reader's failure: one case without a picture, never no page
+        return _with(case, note=f"could not be drawn: {type(exc).__name__}: {printable_text(first_line(exc))}.")
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return _with(case, slice_index=worst.index if pair.gt.ndim == 3 else None, slice_dice=worst.dice,
                  png_uri=uri, note=note)  # fmt: skip

@@ -160,3 +160,21 @@ def test_many_labels_widen_the_plots_and_share_their_captions(tmp_path):
     assert len(widths) == 6 and min(widths) >= 40 * 34  # a box every 34 pixels at least
     labels = ", ".join(map(str, range(1, 41)))
     assert f"labels {labels}: 3 shown." in "".join(_Page(html).text)
+
+
+def test_a_case_that_cannot_be_drawn_gets_a_sentence_and_the_page_is_written(evaluated, monkeypatch):
+    import napari_segreview.report.cases as cases
+
+    report, gt_dir, pred_dir = evaluated
+    real = cases.load_mask_pair
+    first = worst_cases(read_rows(report))[0]["case"]
+
+    def failing(gt_path, pred_path, **options):
+        if gt_path.name == first:
+            raise RuntimeError("a reader broke\nwith a second line")
+        return real(gt_path, pred_path, **options)
+
+    monkeypatch.setattr(cases, "load_mask_pair", failing)
+    page = _Page(build_report_html(report, Folders(gt=gt_dir, pred=pred_dir)))
+    assert len(page.images()) == WORST_CASES - 1
+    assert "could not be drawn: RuntimeError: a reader broke." in "".join(page.text)

@@ -20,7 +20,7 @@ from napari_segreview.report.svg_plots import (
 
 def test_a_dot_per_value_with_its_case():
     values = [0.2, 0.5, 0.9]
-    svg = box_plot_svg("dice", "", [("label 1", values, ["a<1>", "b&2", "c\"3"])])
+    svg = box_plot_svg("dice", "", [("label 1", values, ["a<1>", "b&2", 'c"3'])])
     titles = re.findall(r"<circle[^>]*><title>([^<]*)</title>", svg)
     assert titles == ["a&lt;1&gt;: 0.2", "b&amp;2: 0.5", "c&quot;3: 0.9"]
 
