@@ -172,6 +172,16 @@ def test_lesions_in_3d_a_missed_lesion_is_shown_on_its_slice(make_napari_viewer,
     overlay = find_layer(viewer, instances_view.ROLE)
     assert overlay.ndim == 3 and np.all(overlay.data[gt == lesion] == MISSED)
 
+    # in the 3D view a click on a false positive centres the camera on it in all three axes
+    viewer.dims.ndisplay = 3
+    fp_row = next(i for i, (_, status) in enumerate(rows) if status == "false positive")
+    click_row(view, qtbot, fp_row)
+    fp = int(rows[fp_row][0].split()[1])
+    fp_centre = ndimage.center_of_mass(pred == fp)
+    # the view numbers components in scipy's raster order too (instances_from_semantic), so the ids agree
+    np.testing.assert_allclose(viewer.scene.camera.center, gt_layer.data_to_world(fp_centre), atol=1e-6)
+    assert overlay.visible and np.all(overlay.data[pred == fp] == FALSE_POSITIVE)
+
 
 def test_an_edit_makes_the_matching_stale_and_live_brings_it_up_to_date(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
@@ -191,6 +201,13 @@ def test_an_edit_makes_the_matching_stale_and_live_brings_it_up_to_date(make_nap
     row = next(r for r in view.model.rows if r["kind"] == "gt" and r["id"] == first["id"])
     assert row["status"] == "matched" and row["matched"] == str(new_label)
     assert view.results.isEnabled()
+
+    # napari's undo writes the array back and emits only a refresh: the view compares the data and updates too
+    matching = view.matching
+    pred.undo()
+    qtbot.waitUntil(lambda: view.matching is not matching and view.current() and view.worker is None, timeout=TIMEOUT)
+    row = next(r for r in view.model.rows if r["kind"] == "gt" and r["id"] == first["id"])
+    assert row["status"] == "missed"
 
 
 def test_options_recompute_and_brats_mode_has_no_threshold(make_napari_viewer, qtbot):
