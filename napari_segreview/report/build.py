@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..dataset import WORST_CASES, read_rows, recorded_options
 from ..io.files import write_atomically
-from .cases import Folders, worst_case_entries
+from .cases import Folders, dataset_folders, worst_case_entries
 from .html_page import ReportContent, render_page
 from .statistics import class_statistics
 
@@ -27,7 +27,7 @@ def build_report_html(
     ``progress(done, total)`` is called after each worst case. Raises ValueError with one sentence when
     ``report`` is not a segreview report, OSError when it cannot be read.
     """
-    report, folders = Path(report), folders or Folders()
+    report, folders = Path(report), dataset_folders(folders or Folders())
     rows = read_rows(report)
     if _has_slice_rows(report):
         raise ValueError(

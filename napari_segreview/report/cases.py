@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dataset import case_name, worst_cases
+from ..dataset.nnunet import nnunet_root
 from ..io import ImageReadError, read_volume
 from ..io.masks import load_mask_pair
 from ..io.nifti import first_line
@@ -34,6 +35,17 @@ class Folders:
     @property
     def for_thumbnails(self) -> bool:
         return self.gt is not None and self.pred is not None
+
+
+def dataset_folders(folders: Folders) -> Folders:
+    """``folders`` with an nnU-Net dataset root given as the ground truth read as its ``labelsTr/``, and its
+    ``imagesTr/`` as the images when none are given (as ``segreview evaluate`` pairs such a root)."""
+    if folders.gt is None or nnunet_root(folders.gt) != folders.gt:
+        return folders
+    images = folders.images
+    if images is None and (folders.gt / "imagesTr").is_dir():
+        images = folders.gt / "imagesTr"
+    return Folders(gt=folders.gt / "labelsTr", pred=folders.pred, images=images)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
        padding: 0 16px; color: #222; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
 .meta { color: #666; } .note { color: #555; max-width: 900px; }
-table { border-collapse: collapse; margin: 8px 0; } th, td { padding: 3px 9px; border-bottom: 1px solid #eee; }
+table { border-collapse: collapse; margin: 8px 0; } th, td { padding: 3px 7px; border-bottom: 1px solid #eee; }
+#classes table { font-size: 13px; }
 th { text-align: left; background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.sortable th { cursor: pointer; user-select: none; } table.sortable th:hover { background: #e8eef7; }
 .plots { display: flex; flex-wrap: wrap; gap: 6px 18px; } .plots figure { margin: 0; }
@@ -105,14 +106,17 @@ def _summary(content: ReportContent) -> str:
     no_label = len({row["case"] for row in rows if row["status"] == "both_empty" and row.get("label") is None})
     both_empty = sum(c.both_empty for c in content.classes)
     inf_rows = sum(c.inf_rows for c in content.classes)
-    labels = ", ".join(str(c.label) for c in content.classes) or "none"
-    if len(content.classes) > NAMED_BOXES:
-        labels = f"{len(content.classes)} ({content.classes[0].label} to {content.classes[-1].label})"
+    plain = [c for c in content.classes if not c.is_region]
+    labels = ", ".join(c.title.removeprefix("label ") for c in plain) or "none"
+    if len(plain) > NAMED_BOXES:
+        labels = f"{len(plain)} ({plain[0].label} to {plain[-1].label})"
+    regions = [c.name for c in content.classes if c.is_region]
     counts = (
         ("cases", cases),
         ("failed cases (no metric)", failed),
         ("cases where neither mask holds a label", no_label),
         ("labels", labels),
+        *((("regions", ", ".join(regions)),) if regions else ()),
         ("both-empty label rows (left out)", both_empty),
         ("label rows with an infinite distance", inf_rows),
     )
@@ -134,15 +138,19 @@ def _left_out(entry: ClassStatistics, metric: str) -> str:
 
 
 def _caption(classes: Sequence[ClassStatistics], metric: str) -> str:
-    """What the plot of ``metric`` shows and leaves out, per label; labels with the same counts share a clause
-    (``labels 1, 3: 20 shown; label 2: 15 shown, 5 left out (2 failed, 3 infinite)``)."""
-    by_words: dict[str, list[int]] = {}
+    """What the plot of ``metric`` shows and leaves out, per class; classes with the same counts share a clause
+    (``labels 1, 3: 20 shown; label 2 (core): 15 shown, 5 left out (2 failed, 3 infinite)``)."""
+    by_words: dict[str, list[ClassStatistics]] = {}
     for entry in classes:
-        by_words.setdefault(_left_out(entry, metric), []).append(entry.label)
-    return "; ".join(
-        f"label{'s' if len(labels) > 1 else ''} {', '.join(map(str, labels))}: {words}"
-        for words, labels in by_words.items()
-    )
+        by_words.setdefault(_left_out(entry, metric), []).append(entry)
+    return "; ".join(f"{_titles(entries)}: {words}" for words, entries in by_words.items())
+
+
+def _titles(entries: Sequence[ClassStatistics]) -> str:
+    """``labels 1, 2`` for unnamed labels, else each one's title (``label 1 (edema), region whole tumour``)."""
+    if len(entries) > 1 and all(not e.is_region and not e.name for e in entries):
+        return "labels " + ", ".join(str(e.label) for e in entries)
+    return ", ".join(e.title for e in entries)
 
 
 def _plots(content: ReportContent) -> str:
@@ -152,7 +160,8 @@ def _plots(content: ReportContent) -> str:
     figures = []
     for metric in METRICS:
         groups = [
-            (f"label {c.label}" if named else str(c.label), c.values[metric], c.cases[metric]) for c in content.classes
+            (c.short_title if named else (c.name if c.is_region else str(c.label)), c.values[metric], c.cases[metric])
+            for c in content.classes
         ]
         caption = _caption(content.classes, metric)
         svg = box_plot_svg(metric, UNITS.get(metric, ""), groups, axis_name="" if named else "label")
@@ -165,12 +174,14 @@ def _plots(content: ReportContent) -> str:
 
 
 def _classes(content: ReportContent) -> str:
-    head = ["label", "rows", "both empty", "inf rows", "failed cases"]
+    head = ["label", "class", "rows", "both empty", "inf rows", "failed cases"]
     for metric in METRICS:
         head += [f"{metric} median", f"{metric} mean"]
     lines = []
     for c in content.classes:
-        cells = [_cell(c.label), _cell(c.rows), _cell(c.both_empty), _cell(c.inf_rows), _cell(c.error_rows)]
+        kind = f"{c.name} (region)" if c.is_region else c.name
+        cells = [_cell(c.label), f"<td>{escape(kind)}</td>", _cell(c.rows), _cell(c.both_empty), _cell(c.inf_rows)]
+        cells.append(_cell(c.error_rows))
         for metric in METRICS:
             box = c.box(metric)
             cells += [_cell(box and box.median), _cell(box and box.mean)]
@@ -214,6 +225,7 @@ def _worst(content: ReportContent) -> str:
             "folders (segreview report --gt DIR --pred DIR) to see each case's worst slice."
         )
         legend = ""
+    titles = {c.label: c.title for c in content.classes if not c.is_region}
     cards = []
     for rank, case in enumerate(content.worst, start=1):
         picture = (
@@ -226,8 +238,9 @@ def _worst(content: ReportContent) -> str:
             where = "" if case.slice_index is None else f"slice {case.slice_index}: "
             where = f"<br>{where}Dice {_number(case.slice_dice)} on this slice"
         note = f"<div class='note'>{escape(case.note)}</div>" if case.note else ""
+        label = escape(titles.get(case.label, f"label {case.label}"))
         cards.append(
-            f'<figure class="case"><figcaption><b>{rank}. {escape(case.case)}</b><br>label {case.label}: Dice '
+            f'<figure class="case"><figcaption><b>{rank}. {escape(case.case)}</b><br>{label}: Dice '
             f"{_number(case.dice)} · mean Dice {_number(case.mean_dice)}{where}</figcaption>{picture}{note}</figure>"
         )
     body = "".join(cards) or "<p>No case has a label to rank.</p>"

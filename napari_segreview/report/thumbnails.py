@@ -109,9 +109,9 @@ def _resized(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(array).resize(size, Image.NEAREST))
 
 
-def _contour(mask: np.ndarray) -> np.ndarray:
-    # a border two pixels wide on the enlarged mask: visible at thumbnail size
-    return mask & ~ndimage.binary_erosion(mask, iterations=2, border_value=0)
+def _contour(mask: np.ndarray, width: int) -> np.ndarray:
+    """The inner border of ``mask`` (the enlarged mask), ``width`` pixels wide."""
+    return mask & ~ndimage.binary_erosion(mask, iterations=width, border_value=0)
 
 
 def thumbnail_png(
@@ -141,8 +141,10 @@ def thumbnail_png(
         weight = alpha / 255 if opacity is None else opacity
         where = overlay == kind
         canvas[where] = canvas[where] * (1 - weight) + np.array([red, green, blue]) * weight
-    for mask, color in ((gt_part == label, GT_CONTOUR), (pred_part == label, PRED_CONTOUR)):
-        line = _contour(_resized(mask.astype(np.uint8), size).astype(bool))
+    # the GT's contour twice as wide as the prediction's, drawn first: where they coincide the prediction's
+    # line runs along the outside of the GT's and both stay visible
+    for mask, color, width in ((gt_part == label, GT_CONTOUR, 2), (pred_part == label, PRED_CONTOUR, 1)):
+        line = _contour(_resized(mask.astype(np.uint8), size).astype(bool), width)
         canvas[line] = _rgba(color)[:3]
     buffer = io.BytesIO()
     Image.fromarray(np.round(canvas).astype(np.uint8), "RGB").save(buffer, format="PNG", optimize=True)

@@ -102,3 +102,11 @@ def test_a_few_stray_voxels_at_the_end_of_a_structure_are_not_its_worst_slice():
     only_small = np.zeros_like(gt)
     only_small[2, 0, 0] = 1
     assert worst_slice(only_small, np.zeros_like(gt), 1).index == 2  # nothing larger: the small slices count
+
+
+def test_both_contours_show_where_they_coincide():
+    gt = np.zeros((30, 30), np.uint8)
+    gt[8:22, 8:22] = 1
+    pixels = _pixels(thumbnail_png(gt, gt.copy(), 1))
+    colours = {tuple(c) for c in pixels.reshape(-1, 3)}
+    assert _colour(GT_CONTOUR) in colours and _colour(PRED_CONTOUR) in colours
