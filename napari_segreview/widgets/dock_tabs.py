@@ -94,3 +94,38 @@ def refit_beside_canvas(widget: QWidget) -> None:
     docked = _docked_in(widget)
     if docked is not None:
         fit_beside_canvas(*docked)
+
+
+def side_widths(widget: QWidget) -> dict[QDockWidget, tuple[int, int]]:
+    """(width, minimum width) of the docks on the side opposite ``widget``'s dock (napari's layer list and layer
+    controls, on the left), to be given back by :func:`restore_side_widths`; empty when ``widget`` is not docked
+    at a side."""
+    docked = _docked_in(widget)
+    if docked is None or docked[0].dockWidgetArea(docked[1]) not in SIDES:
+        return {}
+    window, dock = docked
+    other_side = next(side for side in SIDES if side != window.dockWidgetArea(dock))
+    return {
+        d: (d.width(), d.minimumWidth())
+        for d in window.findChildren(QDockWidget)
+        if not d.isHidden() and not d.isFloating() and window.dockWidgetArea(d) == other_side
+    }
+
+
+def restore_side_widths(widget: QWidget, widths: dict[QDockWidget, tuple[int, int]]) -> None:
+    """Give the docks of :func:`side_widths` their widths back where they have grown: Qt widens a side panel for
+    a wider widget in it (the review surface's layer controls in 3D), raising the dock's minimum width, and keeps
+    both after that widget is gone, at the canvas's expense."""
+    docked = _docked_in(widget)
+    if docked is None:
+        return
+    window = docked[0]
+    grown = []
+    for d, (width, minimum) in widths.items():
+        if d.isHidden() or d.width() <= width:
+            continue
+        if d.minimumWidth() > minimum:
+            d.setMinimumWidth(minimum)
+        grown.append((d, width))
+    if grown:
+        window.resizeDocks([d for d, _ in grown], [width for _, width in grown], Qt.Orientation.Horizontal)

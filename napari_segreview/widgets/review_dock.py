@@ -37,7 +37,7 @@ from ..review.session import ReviewSession, underlying
 from ..review.surface import prediction_surfaces
 from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
-from .dock_tabs import refit_beside_canvas, tabify_when_docked
+from .dock_tabs import refit_beside_canvas, restore_side_widths, side_widths, tabify_when_docked
 from .instances_view import InstancesView
 from .result_tabs import ResultTabs
 from .review_inputs import ReviewInputs, is_label_like
@@ -62,6 +62,8 @@ LIVE_UPDATE_DELAY_MS = 600
 # between two steps of showing a result: long enough for Qt to repaint (napari draws a new layer's first frame,
 # compiling its shaders, in that repaint) and to handle input, so no two slow steps run back to back
 STEP_PAUSE_MS = 20
+# after a layer's removal: napari deletes its controls a turn later, then Qt lays the panel out again
+RELAYOUT_DELAY_MS = 100
 SHORT_OVERLAY_NAMES = {1: "TP", 2: "FP", 3: "FN", 4: "class"}
 SHORTCUTS = {"Shift-W": "worst", "Shift-N": "next", "Shift-B": "previous"}
 # the events that change what a reviewed layer holds or where it lies: any of them makes the result stale
@@ -286,6 +288,7 @@ class ReviewDock(QWidget):
         # its layer controls would widen napari's left panel by 50 px in 2D, where it is hidden anyway
         self.three_d = ThreeDView(napari_viewer)
         self.pending_surface = None  # (reference layer, mesh, limit, signed) of the shown result, not yet added
+        self.widths_before_3d: dict = {}  # napari's side panels' widths on entering 3D, given back on leaving
         self.shown_surface = None  # the same, of the surface in the viewer now
         napari_viewer.layers.events.inserted.connect(self.three_d.on_layers_inserted)
         napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
@@ -334,6 +337,7 @@ class ReviewDock(QWidget):
         """The surface layer exists only in 3D: back in 2D it is removed again (kept for the next switch), since
         its layer controls widen napari's left panel for as long as it is in the viewer."""
         if self.viewer.dims.ndisplay == 3:
+            self.widths_before_3d = side_widths(self)  # napari's left panel, before the 3D layer controls
             self._add_pending_surface()
             self.three_d.on_ndisplay()
             return
@@ -341,6 +345,10 @@ class ReviewDock(QWidget):
         if self.shown_surface is not None and find_layer(self.viewer, "surface") is not None:
             self.pending_surface = self.shown_surface
             show_surface(self.viewer, self.shown_surface[0], None, 1.0, self.shown_surface[3])
+        widths, self.widths_before_3d = self.widths_before_3d, {}
+        # the canvas gets back the width the 3D layer controls took, once napari has deleted the surface's controls
+        # (deleteLater) and Qt has laid out the panel without them
+        QTimer.singleShot(RELAYOUT_DELAY_MS, lambda: restore_side_widths(self, widths))
 
     def _show_surface_when_3d(self, reference, mesh, limit: float, signed: bool) -> None:
         """The result's surface: shown now in 3D; in 2D kept for the switch to 3D (an older one is removed)."""

@@ -27,7 +27,8 @@ from ..review.session import GT, PRED, ReviewSession, underlying
 from .review_layers import ROLE_KEY
 from .scrolling import COMBO_CHARACTERS, narrow_combos
 
-ALL_CLASSES = "all classes"
+# short enough for the class chooser at its narrowest (a 1280 px window with all docks), beside its "class" label
+ALL_CLASSES = "all"
 NO_LAYER = "(none)"
 # slices along a NIfTI display axis (see io.orientation) are named after their anatomical plane
 PLANE_OF_AXIS = {"inferior": "axial", "posterior": "coronal", "left": "sagittal"}

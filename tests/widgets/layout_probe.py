@@ -9,7 +9,7 @@ import sys
 import time
 
 import napari
-from qtpy.QtWidgets import QApplication, QDockWidget, QScrollArea
+from qtpy.QtWidgets import QApplication, QDockWidget, QScrollArea, QStyle, QStyleOptionComboBox
 
 PLUGIN = "napari-segreview"
 DOCKS = ("Segmentation review", "Run model", "Dataset browser")
@@ -20,6 +20,16 @@ def wait(seconds: float, until=lambda: False) -> None:
     while time.monotonic() < end and not until():
         QApplication.processEvents()
         time.sleep(0.01)
+
+
+def text_fits(combo) -> bool:
+    """Whether a combo box's current text fits its edit field (else Qt elides it)."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
+    return combo.fontMetrics().horizontalAdvance(combo.currentText()) <= field.width()
 
 
 def main(width: int, height: int) -> None:
@@ -41,7 +51,11 @@ def main(width: int, height: int) -> None:
         scroll = dock.findChild(QScrollArea)
         cut[type(dock).__name__] = scroll.widget().width() - scroll.viewport().width()
     table = review.table
-    print("LAYOUT " + json.dumps({
+    frames[0].raise_()
+    wait(0.2)
+    class_chooser = review.inputs.label
+    class_text = [class_chooser.currentText(), text_fits(class_chooser)]
+    layout = {
         "min_size": [window.minimumSizeHint().width(), window.minimumSizeHint().height()],
         "window": [window.width(), window.height()],
         "canvas_width": viewer.window._qt_viewer.canvas.native.width(),
@@ -54,7 +68,17 @@ def main(width: int, height: int) -> None:
         ],
         "table_hscroll": table.horizontalScrollBar().isVisible(),
         "table_rows_visible": table.viewport().height() // max(table.rowHeight(0), 1),
-    }))  # fmt: skip
+    }  # fmt: skip
+    # a visit to 3D and back (the review's surface layer comes and goes with its layer controls)
+    canvas = viewer.window._qt_viewer.canvas.native
+    canvas_before_3d = canvas.width()
+    viewer.dims.ndisplay = 3
+    wait(3)
+    viewer.dims.ndisplay = 2
+    wait(1)
+    layout.update(class_text=class_text, canvas_width_2d_before_3d=canvas_before_3d,
+                  canvas_width_2d_after_3d=canvas.width())  # fmt: skip
+    print("LAYOUT " + json.dumps(layout))
     viewer.close()
 
 

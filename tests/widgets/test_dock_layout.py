@@ -44,3 +44,12 @@ def test_the_slice_table_shows_its_main_columns_without_sideways_scrolling(layou
     assert {"slice", "class", "Dice", "HD95", "status"} <= set(layout["table_columns"]), layout
     assert not layout["table_hscroll"], layout
     assert layout["table_rows_visible"] >= 4, layout
+
+
+def test_the_class_chooser_shows_its_text_whole(layout):
+    text, fits = layout["class_text"]
+    assert text == "all" and fits, layout
+
+
+def test_the_canvas_gets_its_width_back_after_a_visit_to_3d(layout):
+    assert layout["canvas_width_2d_after_3d"] >= layout["canvas_width_2d_before_3d"] - 2, layout
