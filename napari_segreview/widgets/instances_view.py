@@ -236,6 +236,10 @@ class InstancesView(QWidget):
         self.verify_timer.setSingleShot(True)
         self.verify_timer.setInterval(VERIFY_DELAY_MS)
         self.verify_timer.timeout.connect(self._verify_data)
+        self.layers_timer = QTimer(self)
+        self.layers_timer.setSingleShot(True)
+        self.layers_timer.setInterval(0)
+        self.layers_timer.timeout.connect(self._after_layers_changed)
         layers = viewer.layers
         layers.events.inserted.connect(self._on_layers_changed)
         layers.events.removed.connect(self._on_layers_changed)
@@ -253,6 +257,7 @@ class InstancesView(QWidget):
             self.worker = None
         self.change_timer.stop()
         self.verify_timer.stop()
+        self.layers_timer.stop()
         self._watch(None)
         layers = self.viewer.layers
         for event in (layers.events.inserted, layers.events.removed, layers.events.moved):
@@ -339,6 +344,11 @@ class InstancesView(QWidget):
         return self.inputs is None or self.inputs.live.isChecked()
 
     def _on_layers_changed(self, event=None) -> None:
+        # after the dock's own handler (connected later) has told the session about the change; a child timer,
+        # so nothing runs once the view is gone
+        self.layers_timer.start()
+
+    def _after_layers_changed(self) -> None:
         if self.shown is not None:
             present = {id(underlying(layer)) for layer in self.viewer.layers}
             if not {id(self.shown[0]), id(self.shown[1])} <= present:

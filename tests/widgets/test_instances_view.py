@@ -227,7 +227,8 @@ def test_removing_a_matched_layer_clears_the_view_and_its_overlay(make_napari_vi
     dock, view = open_instances(viewer, "nuclei", qtbot)
     matched(view, qtbot)
     viewer.layers.remove("watershed prediction")
-    assert view.matching is None and view.model.rowCount() == 0
+    qtbot.waitUntil(lambda: view.matching is None, timeout=2_000)
+    assert view.model.rowCount() == 0
     assert find_layer(viewer, instances_view.ROLE) is None
     assert not view.compute_button.isEnabled()
 
@@ -300,3 +301,14 @@ def test_status_colours_differ_from_the_review_colours_and_from_each_other():
     for i in range(3):
         for j in range(i + 1, 3):
             assert deltaE_ciede2000(ours[i], ours[j]) > 35
+
+
+def test_a_sample_opened_after_the_dock_can_be_matched(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    _, dock = viewer.window.add_plugin_dock_widget(PLUGIN, "Segmentation review")
+    view = dock.instances
+    assert not view.compute_button.isEnabled()
+    viewer.open_sample(PLUGIN, "nuclei")
+    qtbot.waitUntil(view.compute_button.isEnabled, timeout=2_000)
+    assert "nuclei ground truth" in view.status.text() and view.source.currentData() == "as given"
+    assert matched(view, qtbot).summary["n_gt"] == 125
