@@ -116,6 +116,24 @@ class SliceRows:
         n = len(self.labels)
         return range(index * n, (index + 1) * n) if 0 <= index < self.n_slices else range(0)
 
+    def of_slice(self, index: int, keys=("label", "dice", "hd95", "status")) -> dict[str, list]:
+        """``{key: values}`` of slice ``index``'s rows (one per label, in label order) as Python lists: what a
+        readout of the current slice needs, without a dict per row. Empty lists for a slice out of range."""
+        inside = 0 <= index < self.n_slices
+        values = {}
+        for key in keys:
+            if not inside:
+                values[key] = []
+            elif key == "label":
+                values[key] = self.labels.tolist()
+            elif key == "slice":
+                values[key] = [index] * len(self.labels)
+            elif key == "status":
+                values[key] = [STATUSES[code] for code in self._grid[key][index].tolist()]
+            else:
+                values[key] = self._grid[key][index].tolist()
+        return values
+
     def rows(self) -> list[dict]:
         """Every row as a dict (equal to ``slice_metrics``'s rows for the same inputs)."""
         return [self.row(i) for i in range(len(self))]

@@ -715,14 +715,17 @@ class ReviewDock(QWidget):
         """Current-slice readout from the precomputed rows (no recomputation while scrolling)."""
         self.plot.move_marker(index)
         result = self.session.result
-        rows = [] if result is None else [result.slice_table.row(i) for i in result.slice_table.slice_positions(index)]
+        if result is None:
+            return
+        rows = result.slice_table.of_slice(index)  # columns of the slice's rows: no dict per row
+        columns = (rows["label"], rows["dice"], rows["hd95"], rows["status"])
         label = self.inputs.selected_label()
         names = self.inputs.class_names()
         parts = [
-            f"{names.get(r['label'], 'class ' + str(r['label']))}: Dice {format_value(r['dice'])}, "
-            f"HD95 {format_value(r['hd95'])} {self.unit} ({r['status'].replace('_', ' ')})"
-            for r in rows
-            if label is None or r["label"] == label
+            f"{names.get(number, 'class ' + str(number))}: Dice {format_value(dice)}, "
+            f"HD95 {format_value(hd95)} {self.unit} ({status.replace('_', ' ')})"
+            for number, dice, hd95, status in zip(*columns, strict=True)
+            if label is None or number == label
         ]
         if self.session.result is not None:
             self.readout.setText(f"slice {index}: " + ("; ".join(parts) if parts else "no review yet"))

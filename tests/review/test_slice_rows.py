@@ -37,6 +37,9 @@ def test_rows_equal_slice_metrics(axis):
     table = result.slice_table
     assert [table.row(i) for i in table.slice_positions(5)] == [r for r in expected if r["slice"] == 5]
     assert table.column("hd95").tolist() == [r["hd95"] for r in expected]
+    on_slice_5 = [r for r in expected if r["slice"] == 5]
+    assert table.of_slice(5) == {key: [r[key] for r in on_slice_5] for key in ("label", "dice", "hd95", "status")}
+    assert table.of_slice(10_000)["dice"] == []
     assert table.column("status").tolist() == [r["status"] for r in expected]
     assert result.slices[(5, 2)] == {k: v for k, v in expected[5 * 12 + 1].items() if k not in ("slice", "label")}
 
