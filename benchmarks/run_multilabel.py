@@ -164,20 +164,28 @@ def previous_rows(gt, pred, spacing, convention: str, axis: int | None) -> list:
 # ---- measuring ----------------------------------------------------------------------------------------------
 
 
-def measure(function: Callable[[], object], repeat: int) -> tuple[float, float, object]:
+def measure(function: Callable[[], object], repeat: int, traced_apart: bool = False) -> tuple[float, float, object]:
     """(best seconds, peak MiB, last result) of ``function``; ``measure.cpu`` is the least CPU time of the runs
-    (all threads), which other work on the machine disturbs less than the wall clock."""
+    (all threads), which other work on the machine disturbs less than the wall clock.
+
+    tracemalloc slows every allocation; ``traced_apart`` times ``repeat`` untraced runs and takes the peak from
+    one more, traced run (ours: many small allocations per label). Otherwise the runs are timed traced (the
+    peers, whose single run takes minutes)."""
     best, peak, result, measure.cpu = np.inf, 0.0, None, np.inf
-    for _ in range(repeat):
+    for run in range(repeat + int(traced_apart)):
+        traced = not traced_apart or run == repeat
         result = None
         gc.collect()
-        tracemalloc.start()
+        if traced:
+            tracemalloc.start()
         start, cpu = time.perf_counter(), time.process_time()
         result = function()
-        best = min(best, time.perf_counter() - start)
-        measure.cpu = min(measure.cpu, time.process_time() - cpu)
-        peak = max(peak, tracemalloc.get_traced_memory()[1] / 2**20)
-        tracemalloc.stop()
+        if not traced or not traced_apart:
+            best = min(best, time.perf_counter() - start)
+            measure.cpu = min(measure.cpu, time.process_time() - cpu)
+        if traced:
+            peak = max(peak, tracemalloc.get_traced_memory()[1] / 2**20)
+            tracemalloc.stop()
     return best, peak, result
 
 
@@ -208,7 +216,7 @@ def line(name: str, seconds: float, peak: float | None, note: str = "") -> None:
     print(f"  {name:44s} {seconds:9.2f} {peak_text}   {note}", flush=True)
 
 
-def run_case(name: str, gt, pred, spacing, repeat: int, subset: int, previous: bool) -> None:
+def run_case(name: str, gt, pred, spacing, repeat: int, subset: int, previous: bool, peers: bool = True) -> None:
     labels = present_labels(gt, pred)
     inputs = (gt.nbytes + pred.nbytes) / 2**20
     print(
@@ -217,13 +225,13 @@ def run_case(name: str, gt, pred, spacing, repeat: int, subset: int, previous: b
         flush=True,
     )
     print(f"  {'':44s} {'seconds':>9s} {'peak MiB':>9s}")
-    labelled_pass, _, _ = measure(lambda: (label_boxes(gt), label_boxes(pred)), repeat)
+    labelled_pass, _, _ = measure(lambda: (label_boxes(gt), label_boxes(pred)), repeat, traced_apart=True)
     pass_cpu = measure.cpu
     line("one labelled pass over both maps (find_objects)", labelled_pass, None, f"CPU {pass_cpu:.2f} s")
     ours = {}
     for convention in ("border", "surfel", "pooled"):
         call = lambda c=convention: volume_metrics(gt, pred, spacing=spacing, convention=c, nsd_tolerance=TOLERANCE)  # noqa: E731
-        seconds, peak, rows = measure(call, repeat)
+        seconds, peak, rows = measure(call, repeat, traced_apart=True)
         ours[convention] = seconds
         line(
             f"ours volume_metrics ({convention})",
@@ -242,28 +250,31 @@ def run_case(name: str, gt, pred, spacing, repeat: int, subset: int, previous: b
                 faster_than_previous(old_seconds, seconds, same),
             )
 
-    seconds, peak, _ = measure(lambda: per_label_loop(deepmind_all, gt, pred, spacing, labels), 1)
-    line("DeepMind loop, all labels (surfel)", seconds, peak, f"ours (surfel) {seconds / ours['surfel']:.1f}x faster")
-    chosen = subset_by_size(gt, pred, subset)
-    tiny = np.zeros((8, 8, 8), bool)
-    tiny[2:5, 2:5, 2:5] = True
-    for function in (monai_all, medpy_all):  # imports (torch) before the clock starts
-        per_label_loop(function, tiny, np.roll(tiny, 1), spacing, [True])
-    for peer, function, convention in (("MONAI", monai_all, "border"), ("MedPy", medpy_all, "pooled")):
-        seconds, peak, _ = measure(lambda f=function: per_label_loop(f, gt, pred, spacing, chosen), 1)
-        total = seconds * len(labels) / len(chosen)
-        line(f"{peer} loop, {len(chosen)} labels (measured)", seconds, peak)
+    if peers:
+        seconds, peak, _ = measure(lambda: per_label_loop(deepmind_all, gt, pred, spacing, labels), 1)
         line(
-            f"{peer} loop, all labels (extrapolated)",
-            total,
-            None,
-            f"~ours ({convention}) {total / ours[convention]:.0f}x faster",
+            "DeepMind loop, all labels (surfel)", seconds, peak, f"ours (surfel) {seconds / ours['surfel']:.1f}x faster"
         )
+        chosen = subset_by_size(gt, pred, subset)
+        tiny = np.zeros((8, 8, 8), bool)
+        tiny[2:5, 2:5, 2:5] = True
+        for function in (monai_all, medpy_all):  # imports (torch) before the clock starts
+            per_label_loop(function, tiny, np.roll(tiny, 1), spacing, [True])
+        for peer, function, convention in (("MONAI", monai_all, "border"), ("MedPy", medpy_all, "pooled")):
+            seconds, peak, _ = measure(lambda f=function: per_label_loop(f, gt, pred, spacing, chosen), 1)
+            total = seconds * len(labels) / len(chosen)
+            line(f"{peer} loop, {len(chosen)} labels (measured)", seconds, peak)
+            line(
+                f"{peer} loop, all labels (extrapolated)",
+                total,
+                None,
+                f"~ours ({convention}) {total / ours[convention]:.0f}x faster",
+            )
 
     options = {"axis": 0, "spacing": spacing, "nsd_tolerance": TOLERANCE}
     for convention in ("border", "surfel"):
         call = lambda c=convention: slice_metrics(gt, pred, convention=c, **options)  # noqa: E731
-        seconds, peak, rows = measure(call, repeat)
+        seconds, peak, rows = measure(call, repeat, traced_apart=True)
         line(f"ours slice_metrics axis 0 ({convention})", seconds, peak)
         if previous:
             old_seconds, old_peak, old = measure(lambda c=convention: previous_rows(gt, pred, spacing, c, 0), 1)
@@ -292,7 +303,7 @@ def run_noisy(repeat: int, check_labels: int) -> None:
         f"\n=== 1000 labels, noisy: shape {gt.shape} {gt.dtype}, shift + 1% noise; inputs {inputs:.0f} MiB", flush=True
     )
     print(f"  {'':44s} {'seconds':>9s} {'peak MiB':>9s}")
-    labelled_pass, _, _ = measure(lambda: (label_boxes(gt), label_boxes(pred)), repeat)
+    labelled_pass, _, _ = measure(lambda: (label_boxes(gt), label_boxes(pred)), repeat, traced_apart=True)
     line("one labelled pass over both maps (find_objects)", labelled_pass, None)
 
     def with_progress() -> dict:
@@ -335,6 +346,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--subset", type=int, default=4, help="labels timed for MONAI and MedPy")
     parser.add_argument("--no-previous", action="store_true", help="skip timing the replaced implementation")
+    parser.add_argument("--no-peers", action="store_true", help="skip the DeepMind, MONAI and MedPy loops")
     parser.add_argument("--noisy", action="store_true", help="also the 1000-label 512^3 noisy case")
     parser.add_argument("--only-noisy", action="store_true")
     parser.add_argument("--check-labels", type=int, default=3, help="noisy case: labels also evaluated on their boxes")
@@ -344,7 +356,7 @@ def main() -> None:
             shape = tuple(max(16, int(n * args.scale)) for n in case["shape"])
             gt = synthetic_gt(shape, case["organs"], case["tubes"], case["lesions"])
             pred = synthetic_prediction(gt)
-            run_case(name, gt, pred, case["spacing"], args.repeat, args.subset, not args.no_previous)
+            run_case(name, gt, pred, case["spacing"], args.repeat, args.subset, not args.no_previous, not args.no_peers)
             del gt, pred
     if args.noisy or args.only_noisy:
         run_noisy(args.repeat, args.check_labels)

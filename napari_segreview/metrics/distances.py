@@ -27,14 +27,13 @@ def _step_distances(index: np.ndarray, bits: np.ndarray, plane_spacing: np.ndarr
     ``SurfacePoints.beside_other``), computed as the KD-tree computes a distance: from the points' physical
     coordinates (index times spacing), a single non-zero difference, so the very same number."""
     nearest = np.full(len(index), np.inf)
-    for bit in range(2 * index.shape[1]):
-        has = (bits & np.uint8(1 << bit)) != 0
-        if not has.any():
+    for axis in range(index.shape[1]):
+        if not np.any(bits & np.uint8(3 << (2 * axis))):
             continue
-        axis, step = bit // 2, 1 if bit % 2 else -1
-        position = index[has, axis]
-        length = np.abs((position + step) * plane_spacing[axis] - position * plane_spacing[axis])
-        nearest[has] = np.minimum(nearest[has], length)
+        here = index[:, axis] * plane_spacing[axis]
+        for bit, step in ((2 * axis, -1), (2 * axis + 1, 1)):
+            length = np.abs((index[:, axis] + step) * plane_spacing[axis] - here)
+            np.minimum(nearest, np.where((bits & np.uint8(1 << bit)) != 0, length, np.inf), out=nearest)
     return nearest
 
 

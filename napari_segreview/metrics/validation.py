@@ -33,7 +33,8 @@ def _as_label_array(array, name: str) -> np.ndarray:
         integers = array.astype(np.int64)
     else:
         raise ValueError(f"{name} has dtype {array.dtype}; it must hold integer labels or booleans.")
-    if integers.dtype != bool and integers.size and integers.min() < 0:
+    # unsigned maps cannot hold a negative label: no pass over them for it
+    if np.issubdtype(integers.dtype, np.signedinteger) and integers.size and integers.min() < 0:
         raise ValueError(f"{name} holds the negative label {integers.min()}; labels must be 0 or more.")
     return integers
 
