@@ -289,6 +289,10 @@ class ReviewDock(QWidget):
         self.three_d = ThreeDView(napari_viewer)
         self.pending_surface = None  # (reference layer, mesh, limit, signed) of the shown result, not yet added
         self.widths_before_3d: dict = {}  # napari's side panels' widths on entering 3D, given back on leaving
+        self.relayout_timer = QTimer(self)
+        self.relayout_timer.setSingleShot(True)
+        self.relayout_timer.setInterval(RELAYOUT_DELAY_MS)
+        self.relayout_timer.timeout.connect(self._restore_side_widths)
         self.shown_surface = None  # the same, of the surface in the viewer now
         napari_viewer.layers.events.inserted.connect(self.three_d.on_layers_inserted)
         napari_viewer.dims.events.ndisplay.connect(self._on_ndisplay)
@@ -311,6 +315,7 @@ class ReviewDock(QWidget):
             self.worker = None  # whatever it still sends is ignored
         self.change_timer.stop()
         self.verify_timer.stop()
+        self.relayout_timer.stop()
         self._watch(None)
         layers = self.viewer.layers
         for event, callback in (
@@ -345,10 +350,15 @@ class ReviewDock(QWidget):
         if self.shown_surface is not None and find_layer(self.viewer, "surface") is not None:
             self.pending_surface = self.shown_surface
             show_surface(self.viewer, self.shown_surface[0], None, 1.0, self.shown_surface[3])
-        widths, self.widths_before_3d = self.widths_before_3d, {}
         # the canvas gets back the width the 3D layer controls took, once napari has deleted the surface's controls
-        # (deleteLater) and Qt has laid out the panel without them
-        QTimer.singleShot(RELAYOUT_DELAY_MS, lambda: restore_side_widths(self, widths))
+        # (deleteLater) and Qt has laid out the panel without them (a timer of the dock's: it dies with the dock)
+        if self.widths_before_3d:
+            self.relayout_timer.start()
+
+    def _restore_side_widths(self) -> None:
+        widths, self.widths_before_3d = self.widths_before_3d, {}
+        if self.viewer.dims.ndisplay == 2:
+            restore_side_widths(self, widths)
 
     def _show_surface_when_3d(self, reference, mesh, limit: float, signed: bool) -> None:
         """The result's surface: shown now in 3D; in 2D kept for the switch to 3D (an older one is removed)."""
