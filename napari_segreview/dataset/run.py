@@ -9,6 +9,7 @@ mode gives the same rows.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
 from functools import partial
@@ -19,7 +20,7 @@ from . import evaluation
 from .evaluation import CaseFiles, MetricOptions, error_rows, row_order
 from .report import write_rows
 
-# on_label(case, labels done, labels in the case) while a case is evaluated (in this process only)
+# on_label(case, labels done, labels in the case) while a case is evaluated
 LabelProgress = Callable[[str, int, int], None]
 
 
@@ -36,8 +37,32 @@ def _in_process(
         yield rows  # outside the callback's context: the consumer runs here
 
 
-def _on_client(client: Any, cases: Sequence[CaseFiles], options: MetricOptions, in_flight: int | None):
+def _evaluate_reporting(case: CaseFiles, options: MetricOptions, topic: str) -> list[dict]:
+    """``evaluate_case`` on a worker, each label it finishes logged as an event (case, done, total) on ``topic``,
+    which the client hands to its ``on_label``."""
+    from dask.distributed import get_worker
+
+    worker = get_worker()
+    progress = evaluation.LABEL_PROGRESS.set(lambda done, total: worker.log_event(topic, (case.case, done, total)))
+    try:
+        return evaluation.evaluate_case(case, options)
+    finally:
+        evaluation.LABEL_PROGRESS.reset(progress)
+
+
+def _on_client(
+    client: Any,
+    cases: Sequence[CaseFiles],
+    options: MetricOptions,
+    in_flight: int | None,
+    on_label: LabelProgress | None = None,
+):
     from dask.distributed import as_completed
+
+    topic = None
+    if on_label is not None:  # the workers' label events, received on the client's event loop
+        topic = f"segreview-labels-{uuid.uuid4().hex}"
+        client.subscribe_topic(topic, lambda event: on_label(*event[1]))
 
     if in_flight is None:
         in_flight = 2 * max(1, sum(client.nthreads().values()))
@@ -46,7 +71,10 @@ def _on_client(client: Any, cases: Sequence[CaseFiles], options: MetricOptions, 
 
     def submit(case: CaseFiles):
         # pure=False: a file may change between runs, a cached result must never stand in for reading it
-        future = client.submit(evaluation.evaluate_case, case, options, pure=False)
+        if topic is None:
+            future = client.submit(evaluation.evaluate_case, case, options, pure=False)
+        else:
+            future = client.submit(_evaluate_reporting, case, options, topic, pure=False)
         submitted[future] = case
         return future
 
@@ -66,6 +94,8 @@ def _on_client(client: Any, cases: Sequence[CaseFiles], options: MetricOptions, 
     finally:
         if submitted:  # interrupted: nothing more runs on the cluster for this run
             client.cancel(list(submitted))
+        if topic is not None:
+            client.unsubscribe_topic(topic)
 
 
 def iterate_cases(
@@ -77,10 +107,10 @@ def iterate_cases(
 ) -> Iterator[list[dict]]:
     """Each case's rows as it finishes: in this process when ``client`` is None, else on the cluster of a
     ``dask.distributed.Client`` (``in_flight`` cases submitted at a time, default twice its threads).
-    ``on_label`` follows the labels of the case being evaluated, in this process only."""
+    ``on_label`` follows the labels of the cases being evaluated (on a cluster, from the workers' events)."""
     if client is None:
         return _in_process(cases, options, on_label)  # a generator too, so both can be closed
-    return _on_client(client, cases, options, in_flight)
+    return _on_client(client, cases, options, in_flight, on_label)
 
 
 def evaluate_dataset_steps(
@@ -128,7 +158,7 @@ def evaluate_dataset(
     on_label: LabelProgress | None = None,
 ) -> list[dict]:
     """:func:`evaluate_dataset_steps` run to its end; ``on_case(done, total, rows)`` follows progress, and
-    ``on_label(case, done, total)`` the labels of a case (evaluated in this process)."""
+    ``on_label(case, done, total)`` the labels of a case (on a cluster as the workers report them)."""
     steps = evaluate_dataset_steps(
         cases, options, out=out, previous_rows=previous_rows, client=client, in_flight=in_flight, on_label=on_label
     )
