@@ -9,9 +9,11 @@ border that runs through an ignored region is not counted there (nnU-Net compute
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ..metrics import volume_metrics
+from ..metrics import evaluate_labels, volume_metrics
 from .class_table import ClassTable
 
 
@@ -28,21 +30,36 @@ def without_ignored(gt: np.ndarray, pred: np.ndarray, ignore: int | None) -> tup
     return gt, pred
 
 
-def class_metrics(gt: np.ndarray, pred: np.ndarray, classes: ClassTable, *, labels=None, **options) -> list[dict]:
+def class_metrics(
+    gt: np.ndarray,
+    pred: np.ndarray,
+    classes: ClassTable,
+    *,
+    labels=None,
+    on_label: Callable[[int, int], None] | None = None,
+    **options,
+) -> list[dict]:
     """Rows of every label (``volume_metrics``' rows plus ``class``, its name or "") and then of every region of
     ``classes`` (``label`` None, ``class`` the region's name; its labels are in ``classes.regions``).
 
     ``labels`` restricts the plain labels as in ``volume_metrics``; the ignore label is never one of them.
-    ``options`` go to ``volume_metrics`` (spacing, convention, nsd_tolerance, percentile).
+    ``options`` go to ``volume_metrics`` (spacing, convention, nsd_tolerance, percentile). ``on_label(done,
+    total)`` is called after each label and each region.
     """
     gt, pred = without_ignored(np.asarray(gt), np.asarray(pred), classes.ignore)
     if labels is not None:
         labels = [label for label in labels if label != classes.ignore]
-    rows = [
-        {"label": int(label), "class": classes.name(int(label)) or "", **row}
-        for label, row in sorted(volume_metrics(gt, pred, labels=labels, **options).items())
-    ]
+    evaluations = evaluate_labels(gt, pred, labels, **options)
+    total = len(evaluations) + len(classes.regions)
+    rows = []
+    for evaluation in evaluations:  # in label order
+        label = int(evaluation.label)
+        rows.append({"label": label, "class": classes.name(label) or "", **evaluation.rows[0]})
+        if on_label is not None:
+            on_label(len(rows), total)
     for name, members in classes.regions.items():
         row = volume_metrics(np.isin(gt, members), np.isin(pred, members), labels=[1], **options)[1]
         rows.append({"label": None, "class": name, **row})
+        if on_label is not None:
+            on_label(len(rows), total)
     return rows

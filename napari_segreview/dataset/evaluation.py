@@ -109,7 +109,8 @@ def _no_label_rows(case: str) -> list[dict]:
 
 def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
     """Rows of one case, one per label (keys ``DATASET_ROW_KEYS``, ``message`` empty), sorted by label; calls
-    ``LABEL_PROGRESS``'s callback, when one is set, with (done, total) after each label (not for class tables).
+    ``LABEL_PROGRESS``'s callback, when one is set, with (done, total) after each label (and each region of a class
+    table).
 
     Never raises for a bad case: an unreadable, corrupt or shape-mismatched pair, a symbolic link that loops or
     leads nowhere, a spacing outside SPACING_RANGE, or any other failure, gives ``error_rows`` with one sentence.
@@ -134,7 +135,7 @@ def evaluate_case(case: CaseFiles, options: MetricOptions) -> list[dict]:
             "percentile": options.percentile,
         }
         if options.classes is not None:
-            rows = class_metrics(pair.gt, pair.pred, options.classes, **metric_options)
+            rows = class_metrics(pair.gt, pair.pred, options.classes, on_label=LABEL_PROGRESS.get(), **metric_options)
             if not rows:
                 return _no_label_rows(case.case)
             return [{"case": case.case, **row, "message": ""} for row in rows]

@@ -98,3 +98,17 @@ def test_a_broken_dataset_json_is_one_sentence(tmp_path, capsys):
     assert main(["evaluate", str(root), str(predicted)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "whole number" in err
+
+
+def test_a_case_with_a_class_table_reports_its_labels_and_regions_as_it_goes(tmp_path):
+    from napari_segreview.dataset import MetricOptions, evaluate_dataset, pair_folders
+    from napari_segreview.dataset.class_table import find_class_table
+
+    root, predicted = _brats_like(tmp_path)
+    calls = []
+    cases = pair_folders(root / "labelsTr", predicted).cases
+    options = MetricOptions(classes=find_class_table(root / "labelsTr"))
+    rows = evaluate_dataset(cases, options, on_label=lambda *call: calls.append(call))
+    # labels 1 and 2, then the region: three steps per case
+    assert calls == [(case, done, 3) for case in ("tumour_001.nii.gz", "tumour_002.nii.gz") for done in (1, 2, 3)]
+    assert len(rows) == 6
