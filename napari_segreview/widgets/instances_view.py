@@ -44,6 +44,7 @@ from .instance_rows import (
     summary_tip,
 )
 from .instance_table import COLUMN_KEYS, InstanceTableModel, instance_table
+from .layer_watch import rewatch
 from .review_layers import ROLE_KEY, find_layer, geometry_of, unit_of
 from .scrolling import scrolling_layout
 
@@ -54,9 +55,6 @@ SOURCES = {"components": "components", "as given": "as given"}
 MODES = {"optimal": "optimal", "greedy": "greedy", "brats": "BraTS"}
 LIVE_UPDATE_DELAY_MS = 600
 VERIFY_DELAY_MS = 300
-# what makes a shown matching out of date (see review_dock: the same events)
-CHANGE_EVENTS = ("data", "paint", "scale", "translate", "rotate", "shear", "affine")
-MAYBE_CHANGED_EVENTS = ("set_data", "visible")
 # without a hint in the layer's metadata, a map with more distinct values than a semantic map has classes is
 # taken as an instance map (stardist and cellpose number their objects 1..n); np.max only, no np.unique pass
 INSTANCE_MAP_ABOVE = 20
@@ -357,17 +355,7 @@ class InstancesView(QWidget):
         self.render_state()
 
     def _watch(self, layers) -> None:
-        for connect in (False, True):
-            if connect:
-                self.watched = list(layers or ())
-            for layer in self.watched:
-                for name, callback in (
-                    *((name, self._on_matched_layer_changed) for name in CHANGE_EVENTS),
-                    *((name, self._on_matched_layer_refreshed) for name in MAYBE_CHANGED_EVENTS),
-                ):
-                    event = getattr(layer.events, name, None)
-                    if event is not None:
-                        (event.connect if connect else event.disconnect)(callback)
+        self.watched = rewatch(self.watched, layers, self._on_matched_layer_changed, self._on_matched_layer_refreshed)
 
     def _on_matched_layer_changed(self, event=None) -> None:
         self._mark_stale()

@@ -39,6 +39,7 @@ from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, restore_side_widths, side_widths, tabify_when_docked
 from .instances_view import InstancesView
+from .layer_watch import rewatch
 from .result_tabs import ResultTabs
 from .review_inputs import ReviewInputs, is_label_like
 from .review_layers import (
@@ -66,12 +67,6 @@ STEP_PAUSE_MS = 20
 RELAYOUT_DELAY_MS = 100
 SHORT_OVERLAY_NAMES = {1: "TP", 2: "FP", 3: "FN", 4: "class"}
 SHORTCUTS = {"Shift-W": "worst", "Shift-N": "next", "Shift-B": "previous"}
-# the events that change what a reviewed layer holds or where it lies: any of them makes the result stale
-CHANGE_EVENTS = ("data", "paint", "scale", "translate", "rotate", "shear", "affine")
-# napari's undo and redo write into the array and emit only set_data (through refresh), which napari also emits
-# on every slice change: after it the data are compared with the reviewed ones, off the main thread. A hidden
-# layer is not refreshed, so an undo there shows when the layer is shown again (visible)
-MAYBE_CHANGED_EVENTS = ("set_data", "visible")
 VERIFY_DELAY_MS = 300
 # above this many voxels the 3D surface is built on a 2x coarser grid to stay interactive
 SURFACE_FULL_RESOLUTION_VOXELS = 4_000_000
@@ -401,17 +396,7 @@ class ReviewDock(QWidget):
 
     def _watch(self, layers) -> None:
         """Follow the change events of ``layers`` only (None: of none)."""
-        for connect in (False, True):
-            if connect:
-                self.watched = list(layers or ())
-            for layer in self.watched:
-                for name, callback in (
-                    *((name, self._on_reviewed_layer_changed) for name in CHANGE_EVENTS),
-                    *((name, self._on_reviewed_layer_refreshed) for name in MAYBE_CHANGED_EVENTS),
-                ):
-                    event = getattr(layer.events, name, None)
-                    if event is not None:
-                        (event.connect if connect else event.disconnect)(callback)
+        self.watched = rewatch(self.watched, layers, self._on_reviewed_layer_changed, self._on_reviewed_layer_refreshed)
 
     def _on_reviewed_layer_refreshed(self, event=None) -> None:
         self.verify_timer.start()
