@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import reduce
 
 import numpy as np
 
 from ..metrics import CONVENTIONS
+from ..metrics.boxes import union_box
 from ..metrics.validation import check_masks, check_spacing
 from ..review.compute import Progress
 from .assignment import greedy_pairs, optimal_pairs
@@ -39,11 +41,6 @@ def _check_options(threshold, criterion, mode, hd95_penalty, brats_dilation, per
         raise ValueError(f"percentile must be between 0 and 100, not {percentile!r}.")
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}, not {convention!r}.")
-
-
-def _union_box(boxes) -> tuple[slice, ...]:
-    boxes = list(boxes)
-    return tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes)) for a in range(len(boxes[0])))
 
 
 def review_instances(
@@ -130,7 +127,7 @@ def review_instances(
 
     distance_of: dict[int, tuple[float, float]] = {}
     if distances and gt_partners:
-        pair_boxes = {g: _union_box([gt_boxes[g], *(pred_boxes[p] for p in ps)]) for g, ps in gt_partners.items()}
+        pair_boxes = {g: reduce(union_box, (pred_boxes[p] for p in ps), gt_boxes[g]) for g, ps in gt_partners.items()}
         steps = matched_distances(
             gt, pred, gt_partners, pair_boxes, spacing=spacing, convention=convention, percentile=percentile
         )
