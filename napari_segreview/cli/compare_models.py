@@ -12,14 +12,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..dataset import MetricOptions, evaluate_dataset, pair_folders, report_lock
+from ..dataset import evaluate_dataset, pair_folders, report_lock
 from ..dataset.model_comparison import BOOTSTRAP_RESAMPLES, compare_models
 from ..dataset.report_lock import ReportLocked
 from ..io.nifti import first_line
 from ..io.reports import REPORT_SUFFIXES, format_table, write_report
 from .errors import UsageError
 from .evaluate import check_report_target, check_spacing_option
-from .evaluate_folders import dask_client, dataset_classes
+from .evaluate_folders import dask_client, metric_options
 from .progress_bar import TextProgressBar
 
 COMPARED_METRICS = ("dice", "hd95", "assd", "nsd", "iou", "hd")
@@ -69,15 +69,7 @@ def _cases(args: argparse.Namespace, model_a: Path, model_b: Path):
 
 def _run(args: argparse.Namespace, model_a: Path, model_b: Path) -> int:
     cases_a, cases_b = _cases(args, model_a, model_b)
-    options = MetricOptions(
-        labels=None if args.labels is None else tuple(args.labels),
-        convention=args.convention,
-        nsd_tolerance=args.nsd_tolerance,
-        percentile=args.percentile,
-        spacing=None if args.spacing is None else tuple(args.spacing),
-        resample_prediction=args.resample_prediction,
-        classes=dataset_classes(args.gt),
-    )
+    options = metric_options(args)
     rows = {}
     with dask_client(args.workers, args.scheduler) as client:
         for name, cases in (("A", cases_a), ("B", cases_b)):

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..dataset import (
     CaseFiles,
+    FolderPairing,
     MetricOptions,
     OptionMismatch,
     ReportLocked,
@@ -210,6 +211,31 @@ def dataset_classes(gt_folder: Path) -> ClassTable | None:
     return classes
 
 
+def paired_folders(gt: Path, pred: Path) -> FolderPairing:
+    """The cases of two folders; refuses (UsageError) a folder that cannot be paired or pairs with nothing."""
+    try:
+        pairing = pair_folders(gt, pred)
+    except (ValueError, OSError) as exc:
+        raise UsageError(first_line(exc) + ".") from None
+    if not pairing.cases:
+        raise UsageError(f"no file of {gt} pairs by name with a file of {pred}.")
+    return pairing
+
+
+def metric_options(args: argparse.Namespace) -> MetricOptions:
+    """The options every case of a dataset run is evaluated with, from the command line and the dataset's class
+    table (said on stderr)."""
+    return MetricOptions(
+        labels=None if args.labels is None else tuple(args.labels),
+        convention=args.convention,
+        nsd_tolerance=args.nsd_tolerance,
+        percentile=args.percentile,
+        spacing=None if args.spacing is None else tuple(args.spacing),
+        resample_prediction=args.resample_prediction,
+        classes=dataset_classes(args.gt),
+    )
+
+
 def _report_pairing(unpaired: list[str], folder_name: str) -> None:
     if unpaired:
         print(f"unpaired in {folder_name} (skipped): {', '.join(unpaired)}", file=sys.stderr)
@@ -228,21 +254,8 @@ def run_folders(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        pairing = pair_folders(args.gt, args.pred)
-    except (ValueError, OSError) as exc:
-        raise UsageError(first_line(exc) + ".") from None
-    if not pairing.cases:
-        raise UsageError(f"no file of {args.gt} pairs by name with a file of {args.pred}.")
-    options = MetricOptions(
-        labels=None if args.labels is None else tuple(args.labels),
-        convention=args.convention,
-        nsd_tolerance=args.nsd_tolerance,
-        percentile=args.percentile,
-        spacing=None if args.spacing is None else tuple(args.spacing),
-        resample_prediction=args.resample_prediction,
-        classes=dataset_classes(args.gt),
-    )
+    pairing = paired_folders(args.gt, args.pred)
+    options = metric_options(args)
     if args.out is not None:
         _check_outputs(args, options)
     previous = _previous_rows(args, options)

@@ -14,14 +14,14 @@ import sys
 
 import numpy as np
 
-from ..dataset import ReportLocked, pair_folders, report_lock, spacing_problem
+from ..dataset import ReportLocked, report_lock, spacing_problem
 from ..instances import MODES, instances_as_given, instances_from_semantic, match_instances
 from ..io import ImageReadError
 from ..io.masks import load_mask_pair
-from ..io.nifti import first_line
 from ..io.reports import REPORT_SUFFIXES, format_table, printable_text, write_report
 from .errors import UsageError
 from .evaluate import check_report_target, check_spacing_option
+from .evaluate_folders import paired_folders
 
 INSTANCE_COLUMNS = ("kind", "id", "status", "voxels", "volume", "iou", "dice", "hd95", "assd", "matched")
 DETECTION_COLUMNS = (
@@ -263,12 +263,7 @@ def _dataset_summary(case_rows: list[dict]) -> dict[str, dict]:
 
 
 def _evaluate_folders(args: argparse.Namespace) -> int:
-    try:
-        pairing = pair_folders(args.gt, args.pred)
-    except (ValueError, OSError) as exc:
-        raise UsageError(first_line(exc) + ".") from None
-    if not pairing.cases:
-        raise UsageError(f"no file of {args.gt} pairs by name with a file of {args.pred}.")
+    pairing = paired_folders(args.gt, args.pred)
     for unpaired, folder in ((pairing.gt_only, args.gt), (pairing.pred_only, args.pred)):
         if unpaired:
             print(f"unpaired in {folder} (skipped): {', '.join(unpaired)}", file=sys.stderr)
