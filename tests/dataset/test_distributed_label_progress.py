@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from napari_segreview.dataset import MetricOptions, evaluate_dataset, pair_folders
@@ -10,15 +9,8 @@ from napari_segreview.dataset import MetricOptions, evaluate_dataset, pair_folde
 distributed = pytest.importorskip("distributed")
 
 
-def test_workers_report_each_label_of_a_case(tmp_path):
-    gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
-    gt_dir.mkdir(), pred_dir.mkdir()
-    gt = np.zeros((8, 12, 36), np.uint8)
-    for label in range(1, 13):
-        gt[2:6, 3:9, 3 * (label - 1) : 3 * label - 1] = label
-    for name in ("a.npy", "b.npy"):
-        np.save(gt_dir / name, gt)
-        np.save(pred_dir / name, np.roll(gt, 1, axis=1))
+def test_workers_report_each_label_of_a_case(many_label_folders):
+    gt_dir, pred_dir = many_label_folders
     cases = pair_folders(gt_dir, pred_dir).cases
     calls = []
     with (

@@ -144,22 +144,6 @@ def test_dask_is_not_imported_in_process(dataset):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.fixture
-def many_label_folders(tmp_path):
-    """Two cases of 12 labels each (blocks side by side), predictions shifted a voxel."""
-    import numpy as np
-
-    gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
-    gt_dir.mkdir(), pred_dir.mkdir()
-    gt = np.zeros((8, 12, 36), np.uint8)
-    for label in range(1, 13):
-        gt[2:6, 3:9, 3 * (label - 1) : 3 * label - 1] = label
-    for name in ("a.npy", "b.npy"):
-        np.save(gt_dir / name, gt)
-        np.save(pred_dir / name, np.roll(gt, 1, axis=1))
-    return gt_dir, pred_dir
-
-
 def test_each_label_of_a_case_is_reported_as_it_goes(many_label_folders):
     from napari_segreview.dataset import evaluate_dataset, pair_folders
 
