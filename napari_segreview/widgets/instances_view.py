@@ -45,6 +45,7 @@ from .instance_rows import (
 )
 from .instance_table import COLUMN_KEYS, InstanceTableModel, instance_table
 from .layer_watch import rewatch
+from .progress_step import show_step
 from .review_layers import ROLE_KEY, find_layer, geometry_of, unit_of
 from .scrolling import scrolling_layout
 
@@ -445,7 +446,7 @@ class InstancesView(QWidget):
         self.status.setVisible(True)
         worker = matching_worker(gt, pred, options)
         bar = progress(total=0, desc="instance matching")
-        worker.yielded.connect(lambda step: self._on_progress(step, bar))
+        worker.yielded.connect(lambda step: show_step(bar, step))
         layers = (gt_layer, pred_layer)
         worker.returned.connect(
             lambda payload: worker is self.worker and self._on_result(payload, layers, (gt, pred), options)
@@ -455,13 +456,6 @@ class InstancesView(QWidget):
         self.worker = worker
         self.render_state()
         worker.start()
-
-    @staticmethod
-    def _on_progress(step, bar) -> None:
-        bar.total = step.total
-        bar.n = step.done
-        bar.set_description(step.message)
-        bar.refresh()
 
     def _on_error(self, exc: Exception) -> None:
         message = str(exc) if isinstance(exc, MatchingFailed) else f"The instance matching failed: {exc}"

@@ -40,6 +40,7 @@ from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, restore_side_widths, side_widths, tabify_when_docked
 from .instances_view import InstancesView
 from .layer_watch import rewatch
+from .progress_step import show_step
 from .result_tabs import ResultTabs
 from .review_inputs import ReviewInputs, is_label_like
 from .review_layers import (
@@ -525,20 +526,13 @@ class ReviewDock(QWidget):
             self.inputs.surface.isChecked(), previous, before,
         )  # fmt: skip
         bar = progress(total=0, desc="segmentation review")
-        worker.yielded.connect(lambda step: self._on_progress(step, bar))
+        worker.yielded.connect(lambda step: show_step(bar, step))
         worker.returned.connect(lambda payload: worker is self.worker and self._on_result(payload, gt, pred, inputs))
         worker.errored.connect(lambda exc: worker is self.worker and self._on_error(exc))
         worker.finished.connect(lambda: self._on_finished(worker, bar))
         self.worker = worker
         self.render_state()
         worker.start()
-
-    @staticmethod
-    def _on_progress(step, bar) -> None:
-        bar.total = step.total
-        bar.n = step.done
-        bar.set_description(step.message)
-        bar.refresh()
 
     def _on_error(self, exc: Exception) -> None:
         message = str(exc) if isinstance(exc, (ValueError, ReviewFailed)) else f"The review failed: {exc}"
