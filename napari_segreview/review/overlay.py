@@ -7,6 +7,7 @@ import numpy as np
 from ..metrics.boxes import label_boxes, union_box
 
 TRUE_POSITIVE, FALSE_POSITIVE, FALSE_NEGATIVE, WRONG_CLASS = 1, 2, 3, 4
+SLAB_VOXELS = 1 << 21  # voxels classified at a time (all-labels overlay): ~10 MiB of masks
 OVERLAY_NAMES = {
     TRUE_POSITIVE: "true positive",
     FALSE_POSITIVE: "false positive (predicted, not in GT)",
@@ -43,10 +44,25 @@ def error_overlay(gt: np.ndarray, pred: np.ndarray, label: int | None = None) ->
         part[in_pred & ~in_gt] = FALSE_POSITIVE
         part[in_gt & ~in_pred] = FALSE_NEGATIVE
         return overlay
-    in_gt, in_pred = gt != 0, pred != 0
-    overlay = np.zeros(gt.shape, np.uint8)
-    overlay[in_gt & in_pred & (gt == pred)] = TRUE_POSITIVE
-    overlay[in_pred & ~in_gt] = FALSE_POSITIVE
-    overlay[in_gt & ~in_pred] = FALSE_NEGATIVE
-    overlay[in_gt & in_pred & (gt != pred)] = WRONG_CLASS
+    overlay = np.zeros(np.shape(gt), np.uint8)
+    if overlay.ndim == 0:
+        _classify(np.asarray(gt)[None], np.asarray(pred)[None], overlay[None])
+        return overlay
+    # slab by slab along the first axis: the masks of the comparison are a few MiB at a time, not five
+    # volume-sized boolean arrays (138 MiB for a 400x300x300 map)
+    step = max(1, SLAB_VOXELS // max(1, overlay[0].size))
+    for start in range(0, overlay.shape[0], step):
+        part = slice(start, start + step)
+        _classify(gt[part], pred[part], overlay[part])
     return overlay
+
+
+def _classify(gt: np.ndarray, pred: np.ndarray, out: np.ndarray) -> None:
+    """Write TP / FP / FN / wrong class of every voxel of the (any-label) pair into ``out``."""
+    in_gt, in_pred = gt != 0, pred != 0
+    both = in_gt & in_pred
+    same = gt == pred
+    out[both & same] = TRUE_POSITIVE
+    out[both & ~same] = WRONG_CLASS
+    out[in_pred & ~in_gt] = FALSE_POSITIVE
+    out[in_gt & ~in_pred] = FALSE_NEGATIVE

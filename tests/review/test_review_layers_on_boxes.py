@@ -6,15 +6,18 @@ meshed on the whole array; the overlay of one class from full-size masks; the co
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from scipy import ndimage
 from scipy.spatial import cKDTree
 from skimage.measure import marching_cubes
 
+from napari_segreview.review import overlay as overlay_module
 from napari_segreview.review.compute import ReviewSettings, run_review
 from napari_segreview.review.heatmaps import contour_distance_image, distance_image
-from napari_segreview.review.overlay import FALSE_NEGATIVE, FALSE_POSITIVE, TRUE_POSITIVE, error_overlay
+from napari_segreview.review.overlay import FALSE_NEGATIVE, FALSE_POSITIVE, TRUE_POSITIVE, WRONG_CLASS, error_overlay
 from napari_segreview.review.surface import prediction_surfaces
 from tests.generators import drain
 
@@ -123,3 +126,37 @@ def test_a_structure_smaller_than_the_coarse_grid_still_gets_its_surface():
     mesh = prediction_surfaces(gt, gt, list(result.evaluations.values()), SPACING, step=2)
     near_the_voxel = np.all(np.abs(mesh.vertices - np.array([16, 17, 17])) <= 1.5, axis=1)
     assert near_the_voxel.any() and (~near_the_voxel).any()
+
+
+def _whole_array_overlay(gt, pred):
+    """The all-labels overlay written out on the whole arrays at once (the reference)."""
+    in_gt, in_pred = gt != 0, pred != 0
+    expected = np.zeros(gt.shape, np.uint8)
+    expected[in_gt & in_pred & (gt == pred)] = TRUE_POSITIVE
+    expected[in_pred & ~in_gt] = FALSE_POSITIVE
+    expected[in_gt & ~in_pred] = FALSE_NEGATIVE
+    expected[in_gt & in_pred & (gt != pred)] = WRONG_CLASS
+    return expected
+
+
+@pytest.mark.parametrize("slab_voxels", [1, 37, 1 << 22])
+def test_the_all_labels_overlay_slab_by_slab_equals_the_whole_array_one(monkeypatch, slab_voxels):
+    monkeypatch.setattr(overlay_module, "SLAB_VOXELS", slab_voxels)  # one slice, uneven slabs, one slab
+    rng = np.random.default_rng(3)
+    for shape in ((7, 9, 11), (13, 5), (1, 4, 4)):
+        gt = rng.integers(0, 4, shape).astype(np.uint8)
+        pred = rng.integers(0, 4, shape).astype(np.uint8)
+        np.testing.assert_array_equal(error_overlay(gt, pred), _whole_array_overlay(gt, pred))
+
+
+def test_the_all_labels_overlay_needs_little_more_memory_than_itself(monkeypatch):
+    monkeypatch.setattr(overlay_module, "SLAB_VOXELS", 1 << 16)
+    rng = np.random.default_rng(4)
+    gt = rng.integers(0, 3, (64, 128, 128)).astype(np.uint8)
+    pred = np.roll(gt, 1, axis=2)
+    tracemalloc.start()
+    overlay = error_overlay(gt, pred)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # the overlay and a few boolean masks of one slab (was: five volume-sized masks at once)
+    assert peak <= overlay.nbytes + 8 * (1 << 16)
