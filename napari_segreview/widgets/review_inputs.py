@@ -3,6 +3,8 @@ and the options behind a fold (convention, tolerance, threshold, signed, surface
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 import numpy as np
 from napari.layers import Image, Labels
 from napari.utils.notifications import show_warning
@@ -34,6 +36,11 @@ NO_LAYER = "(none)"
 PLANE_OF_AXIS = {"inferior": "axial", "posterior": "coronal", "left": "sagittal"}
 
 
+# an image layer's verdict, kept while its data and name stay: the session asks several times per layer event,
+# and judging a sample (np.unique of 200k values) each time cost the window tens of ms per added layer
+_IMAGE_VERDICTS: WeakKeyDictionary = WeakKeyDictionary()
+
+
 def is_label_like(layer) -> bool:
     """Labels layers, and image layers that hold a segmentation by the reader's rule (whole non-negative values
     with a segmentation name or few distinct values, judged on a sample), e.g. a mask opened as an image.
@@ -44,9 +51,16 @@ def is_label_like(layer) -> bool:
         return True
     if not isinstance(layer, Image) or layer.rgb or not np.issubdtype(layer.data.dtype, np.integer):
         return False
-    data = np.asarray(layer.data)
-    sample = data.reshape(-1)[:: max(1, data.size // 200_000)]
-    return looks_like_segmentation(sample, layer.name)
+    layer = underlying(layer)
+    data = layer.data
+    key = (id(data), data.shape, data.dtype, layer.name)
+    known = _IMAGE_VERDICTS.get(layer)
+    if known is not None and known[0] == key:
+        return known[1]
+    data = np.asarray(data)
+    verdict = looks_like_segmentation(data.reshape(-1)[:: max(1, data.size // 200_000)], layer.name)
+    _IMAGE_VERDICTS[layer] = (key, verdict)
+    return verdict
 
 
 def _combo(characters: int = COMBO_CHARACTERS) -> QComboBox:
