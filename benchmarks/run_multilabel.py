@@ -41,6 +41,7 @@ from run_metrics import deepmind_all, medpy_all, monai_all  # noqa: E402
 
 from napari_segreview.metrics import evaluate as evaluate_module  # noqa: E402
 from napari_segreview.metrics import evaluate_labels, slice_metrics, volume_metrics  # noqa: E402
+from napari_segreview.metrics import scattered_labels as scattered_module  # noqa: E402
 from napari_segreview.metrics.boxes import label_boxes  # noqa: E402
 from napari_segreview.metrics.distances import stack_surface_distances  # noqa: E402
 from napari_segreview.metrics.rows import distance_metrics, metric_rows  # noqa: E402
@@ -315,8 +316,16 @@ def run_noisy(repeat: int, check_labels: int) -> None:
                 print(f"    label {len(rows)}/1000  {elapsed:6.1f} s", file=sys.stderr, flush=True)
         return rows
 
+    # which label ranges the scattered border points are gathered in (one pass over each map per range)
+    ranges, gathered_borders = [], scattered_module.gathered_borders
+    scattered_module.gathered_borders = lambda label_map, *labels: (
+        ranges.append(labels) or gathered_borders(label_map, *labels)
+    )
     cpu = time.process_time()
-    seconds, peak, rows = measure(with_progress, 1)
+    try:
+        seconds, peak, rows = measure(with_progress, 1)
+    finally:
+        scattered_module.gathered_borders = gathered_borders
     cpu = time.process_time() - cpu
     line(
         "ours volume_metrics (border), with progress",
@@ -324,6 +333,8 @@ def run_noisy(repeat: int, check_labels: int) -> None:
         peak,
         f"{seconds / labelled_pass:5.1f}x the labelled pass; peak {peak / inputs:.0%} of the inputs; CPU {cpu:.1f} s",
     )
+    bounds = sorted(set(ranges))
+    print(f"    border points gathered in {len(bounds)} label ranges {bounds} (a census pass, then a pass per range)")
     # the rows of a few labels through each label's own box (the path the scattered labels replace)
     chosen = sorted(rows)[:: max(1, len(rows) // check_labels)][:check_labels]
     started, threshold = time.perf_counter(), evaluate_module.SCATTERED_WHEN_BOXES_COVER
