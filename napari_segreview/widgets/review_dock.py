@@ -35,6 +35,7 @@ from ..review.navigation import disagreement_centre, next_failing
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
 from ..review.session import ReviewSession, underlying
 from ..review.surface import prediction_surfaces
+from .colour_bar import ColourBar
 from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, restore_side_widths, side_widths, tabify_when_docked
@@ -44,11 +45,13 @@ from .progress_step import show_step
 from .result_tabs import ResultTabs
 from .review_inputs import ReviewInputs, is_label_like
 from .review_layers import (
+    ROLE_KEY,
     ROLES,
     ThreeDView,
     find_layer,
+    heatmap_colormap,
+    reveal,
     set_limits,
-    show_colorbar,
     show_heatmap,
     show_overlay,
     show_surface,
@@ -215,7 +218,16 @@ class ReviewDock(QWidget):
             swatch.setStyleSheet(f"background-color: {color}; color: black; padding: 1px 2px;")
             legend.addWidget(swatch)
         legend.addStretch()
-        legend.addWidget(self.clamp)
+        # the heatmap's colour scale, ending at the limit the user may type
+        self.colour_bar = ColourBar()
+        self.colour_bar_caption = QLabel("distance")
+        self.scale_row = QWidget()
+        scale = QHBoxLayout(self.scale_row)
+        scale.setContentsMargins(0, 0, 0, 0)
+        scale.setSpacing(4)
+        scale.addWidget(self.colour_bar_caption)
+        scale.addWidget(self.colour_bar, stretch=1)
+        scale.addWidget(self.clamp)
 
         # the results: greyed (disabled) whenever they no longer describe the chosen layers as they are
         self.results = QWidget()
@@ -225,6 +237,7 @@ class ReviewDock(QWidget):
         results.addWidget(self.readout)
         results.addLayout(buttons)
         results.addLayout(legend)
+        results.addWidget(self.scale_row)
         results.addStretch()
         # a filter one rarely changes: with the other options, behind the fold
         self.inputs.options.layout().addWidget(self.show_empty, 3, 0, 1, 4)
@@ -341,8 +354,10 @@ class ReviewDock(QWidget):
             self.widths_before_3d = side_widths(self)  # napari's left panel, before the 3D layer controls
             self._add_pending_surface()
             self.three_d.on_ndisplay()
+            self._show_colour_bar()
             return
         self.three_d.on_ndisplay()
+        self._show_colour_bar()
         if self.shown_surface is not None and find_layer(self.viewer, "surface") is not None:
             self.pending_surface = self.shown_surface
             show_surface(self.viewer, self.shown_surface[0], None, 1.0, self.shown_surface[3])
@@ -376,6 +391,8 @@ class ReviewDock(QWidget):
     def _on_layer_inserted(self, event) -> None:
         layer = event.value
         layer.events.name.connect(self._on_layer_renamed)
+        if layer.metadata.get(ROLE_KEY):  # a review layer is never a candidate: the choosers stay as they are
+            return
         previous_pred = self.session.pred
         self.session.set_layers(list(self.viewer.layers))
         self.session.layer_added(layer)
@@ -478,6 +495,7 @@ class ReviewDock(QWidget):
         self.volume_panel.show_rows({}, {}, self.inputs.threshold.value(), self.unit, self.inputs.tolerance.value())
         self.readout.setText("")
         self.plot.show_message(PLACEHOLDER)
+        self.scale_row.hide()
         self.pending_surface = self.shown_surface = None
         for role in ROLES if remove_layers else ():
             layer = find_layer(self.viewer, role)
@@ -573,8 +591,11 @@ class ReviewDock(QWidget):
             if active is not None and active in self.viewer.layers:
                 self.viewer.layers.selection.active = active
 
-        def finish():
+        def show_scale():
             self._set_clamp(limit)
+            self._show_colour_bar()
+
+        def finish():
             refit_beside_canvas(self)  # the review layers' controls may have widened napari's left panel
             self.render_state()
 
@@ -584,9 +605,12 @@ class ReviewDock(QWidget):
                 lambda: self.follower.track(gt_layer, result.settings.axis),
                 self._show_tables,
                 self._draw_plot,
+                # napari makes a layer in one turn, draws it first in the next (see review_layers.reveal)
                 lambda: show_overlay(self.viewer, gt_layer, shown["overlay"]),
+                lambda: reveal(self.viewer, "errors", keep_hidden=self.three_d.active),
                 lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], limit, signed),
-                lambda: show_colorbar(self.viewer, "distance"),
+                lambda: reveal(self.viewer, "distance", keep_hidden=self.three_d.active),
+                show_scale,
                 lambda: self._show_surface_when_3d(gt_layer, shown["mesh"], limit, signed),
                 restore_selection,
                 finish,
@@ -623,6 +647,22 @@ class ReviewDock(QWidget):
     def _on_user_limit(self, value: float) -> None:
         self.user_limit = value
         set_limits(self.viewer, value, self.shown_signed)
+        self._show_colour_bar()
+
+    def _show_colour_bar(self) -> None:
+        """The colour scale of the heatmap in view: the surface's in 3D, else the contour distances'."""
+        if self.session.result is None:
+            self.scale_row.hide()
+            return
+        surface = self.viewer.dims.ndisplay == 3 and find_layer(self.viewer, "surface") is not None
+        role = "surface" if surface else "distance"
+        limit = self.clamp.value()
+        low = -limit if self.shown_signed else 0.0
+        what = ("signed " if self.shown_signed else "") + ("surface distance to GT" if surface else "contour distance")
+        self.colour_bar.show_map(heatmap_colormap(role, self.shown_signed), low, limit, f"{what} ({self.unit})")
+        self.colour_bar_caption.setText(f"{'surface' if surface else 'distance'} ({self.unit})")
+        self.colour_bar_caption.setToolTip(self.colour_bar.toolTip())
+        self.scale_row.show()
 
     def _bring_up_to_date(self) -> None:
         """After a change of a reviewed layer: recompute what changed (live), or see whether the data are back

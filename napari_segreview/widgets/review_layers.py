@@ -3,29 +3,29 @@
 Each carries the geometry (scale, translate, affine, units, axis labels, file geometry) of the layer it was
 derived from, and a role in its metadata so that a recomputation updates it in place instead of stacking
 copies. The default view: the TP/FP/FN overlay above the contour-distance heatmap (the errors are what one looks
-at; the heatmap says how far off a border is), each heatmap with a colour bar named with its unit, and in 3D
-only the surface heatmap (:class:`ThreeDView`).
+at; the heatmap says how far off a border is), and in 3D only the surface heatmap (:class:`ThreeDView`). Their
+colour scale is drawn by the dock (:mod:`.colour_bar`), not as a canvas overlay.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 from napari.layers import Image, Labels
 from napari.utils.colormaps import Colormap, CyclicLabelColormap
-from qtpy.QtCore import QTimer
 
 from ..plugin.layers import GEOMETRY_KEY
 from ..review.overlay import OVERLAY_COLORS
 from ..review.session import underlying
 
 ROLE_KEY = "segreview_role"
+HIDDEN_UNTIL_REVEALED = "segreview_hidden_until_revealed"
 ROLES = {
     "errors": "review: TP / FP / FN",
     "distance": "review: contour distance",
     "surface": "review: 3D surface distance to GT",
 }
-# after the colour bar has been drawn once (see show_colorbar)
-COLORBAR_LABEL_DELAY_MS = 120
 # review layers from bottom to top: the errors drawn over the distances
 STACKING = ("distance", "errors")
 
@@ -91,7 +91,8 @@ def _place_like(layer, reference, role: str) -> None:
     geometry = geometry_of(reference)
     layer.scale, layer.translate = geometry["scale"], geometry["translate"]
     layer.affine = geometry["affine"]
-    layer.metadata = _metadata(reference, role)
+    hidden = layer.metadata.get(HIDDEN_UNTIL_REVEALED)  # made by a review whose showing was cut short
+    layer.metadata = {**_metadata(reference, role), **({HIDDEN_UNTIL_REVEALED: True} if hidden else {})}
     layer.name = layer_name(role, reference)
 
 
@@ -132,19 +133,51 @@ def stack_review_layers(viewer) -> None:
             viewer.layers.move(below, above)  # the lower one takes the upper's place, the upper moves up one
 
 
+@contextmanager
+def _selection_kept(viewer):
+    """Insert layers without selecting them. napari makes an inserted layer the active one, which swaps the
+    layer controls panel to the new layer's (50-90 ms in Mesa's software renderer) and back when the dock gives
+    the user's selection back; the flag is napari's own (private, so it is left alone where it is missing)."""
+    layers = underlying(viewer).layers
+    before = getattr(layers, "_activate_on_insert", None)
+    if before is None:
+        yield
+        return
+    layers._activate_on_insert = False
+    try:
+        yield
+    finally:
+        layers._activate_on_insert = before
+
+
+def reveal(viewer, role: str, keep_hidden: bool = False) -> None:
+    """Show the ``role`` layer that :func:`show_overlay` / :func:`show_heatmap` added hidden: its first draw
+    (texture upload, shader build) then runs in a turn of its own, apart from napari making the layer.
+    ``keep_hidden``: the 3D view shows only the surface, and :class:`ThreeDView` shows the layer back in 2D."""
+    layer = find_layer(viewer, role)
+    if layer is None or not layer.metadata.get(HIDDEN_UNTIL_REVEALED):
+        return
+    del layer.metadata[HIDDEN_UNTIL_REVEALED]
+    if not keep_hidden:
+        layer.visible = True
+
+
+def _add_hidden(viewer, add, data, role: str, reference, **options):
+    """A new review layer, added unselected and hidden (:func:`reveal` shows it a turn later)."""
+    metadata = {**_metadata(reference, role), HIDDEN_UNTIL_REVEALED: True}
+    with _selection_kept(viewer):
+        return add(data, visible=False, metadata=metadata, **options, **geometry_of(reference))
+
+
 def show_overlay(viewer, reference, overlay: np.ndarray):
     layer = _reusable(viewer, "errors", reference, overlay.ndim)
     if layer is not None:
         layer.data = overlay
     else:
-        layer = viewer.add_labels(
-            overlay,
-            name=ROLES["errors"],
-            colormap=overlay_colormap(),
-            opacity=0.7,
-            metadata=_metadata(reference, "errors"),
-            **geometry_of(reference),
-        )
+        layer = _add_hidden(
+            viewer, viewer.add_labels, overlay, "errors", reference,
+            name=ROLES["errors"], colormap=overlay_colormap(), opacity=0.7,
+        )  # fmt: skip
     stack_review_layers(viewer)
     return layer
 
@@ -156,19 +189,14 @@ def _limits(limit: float, signed: bool) -> tuple[float, float]:
 def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, signed: bool):
     """Add or update the contour-distance layer, coloured from 0 to ``limit`` (physical units; the dock passes
     the user's limit when they set one, else :func:`default_limit`), below the TP/FP/FN overlay."""
-    colormap = SIGNED_DISTANCE_COLORMAP if signed else DISTANCE_COLORMAP
+    colormap = heatmap_colormap(role, signed)
     layer = _reusable(viewer, role, reference, image.ndim)
     if layer is None:
-        layer = viewer.add_image(
-            image,
-            name=layer_name(role, reference),
-            colormap=colormap,
-            contrast_limits=_limits(limit, signed),
-            blending="translucent",
-            interpolation2d="nearest",
-            metadata=_metadata(reference, role),
-            **geometry_of(reference),
-        )
+        layer = _add_hidden(
+            viewer, viewer.add_image, image, role, reference,
+            name=layer_name(role, reference), colormap=colormap, contrast_limits=_limits(limit, signed),
+            blending="translucent", interpolation2d="nearest",
+        )  # fmt: skip
     else:
         layer.data = image
         layer.colormap = colormap
@@ -177,25 +205,12 @@ def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, 
     return layer
 
 
-def show_colorbar(viewer, role: str) -> None:
-    """Show the colour bar of the ``role`` heatmap, labelled by the layer's name (which names the unit) just
-    below it. The label follows a moment later: napari builds the bar's visuals (~60 ms) and the label's text
-    (~100 ms, its first text in the canvas) in the next repaint, and one repaint doing both would freeze the
-    window for their sum. A layer's bar shows only while the layer is visible, so the 2D heatmap's and the 3D
-    surface's bars, in the same corner, never show at once."""
-    layer = find_layer(viewer, role)
-    if layer is None:
-        return
-    layer.colorbar.visible = True
-    QTimer.singleShot(COLORBAR_LABEL_DELAY_MS, lambda: label_colorbar(viewer, role))
-
-
-def label_colorbar(viewer, role: str) -> None:
-    """Show the ``role`` layer's name (with its unit) beside its colour bar."""
-    layer = find_layer(viewer, role)
-    if layer is not None:
-        layer.name_overlay.position = layer.colorbar.position
-        layer.name_overlay.visible = True
+def heatmap_colormap(role: str, signed: bool) -> Colormap:
+    """The colormap of the ``role`` ("distance" or "surface") heatmap, plain or signed (the dock's colour bar
+    shows the same one)."""
+    if role == "surface":
+        return SIGNED_SURFACE_COLORMAP if signed else SURFACE_COLORMAP
+    return SIGNED_DISTANCE_COLORMAP if signed else DISTANCE_COLORMAP
 
 
 def show_surface(viewer, reference, mesh, limit: float, signed: bool):
@@ -206,7 +221,7 @@ def show_surface(viewer, reference, mesh, limit: float, signed: bool):
             viewer.layers.remove(layer)
         return None
     layer = _reusable(viewer, "surface", reference, 3)
-    colormap = SIGNED_SURFACE_COLORMAP if signed else SURFACE_COLORMAP
+    colormap = heatmap_colormap("surface", signed)
     data = (mesh.vertices, mesh.faces, mesh.values)
     if layer is not None:
         layer.data = data
@@ -228,8 +243,6 @@ def show_surface(viewer, reference, mesh, limit: float, signed: bool):
         units=geometry["units"],
         axis_labels=geometry["axis_labels"],
     )
-    layer.colorbar.visible = True  # drawn (and its cost paid) only once the surface is shown in 3D
-    label_colorbar(viewer, "surface")
     return layer
 
 
@@ -304,9 +317,10 @@ class ThreeDView:
             return
         if not self.active:
             self.enter()  # the first surface arrived while in 3D
-        elif isinstance(layer, (Image, Labels)) and layer.metadata.get(ROLE_KEY) and layer.visible:
-            layer.visible = False  # a review layer re-made while in 3D: hidden like the others
-            self.hidden.append(underlying(layer))
+        elif isinstance(layer, (Image, Labels)) and layer.metadata.get(ROLE_KEY):
+            if layer.visible or layer.metadata.get(HIDDEN_UNTIL_REVEALED):
+                layer.visible = False  # a review layer re-made while in 3D: hidden like the others
+                self.hidden.append(underlying(layer))
 
     def enter(self) -> None:
         """Hide the visible image and labels layers, show the surface, look from above. Nothing happens

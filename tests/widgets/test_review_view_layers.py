@@ -1,5 +1,5 @@
 """The review's default view in a real viewer: the TP/FP/FN overlay above a light heatmap, error colours apart
-from the classes' own, colour bars named with the unit, and in 3D only the surface, seen from above."""
+from the classes' own, and in 3D only the surface, seen from above."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from napari_segreview.review.surface import SurfaceMesh
 from napari_segreview.widgets.review_layers import (
     ThreeDView,
     find_layer,
-    show_colorbar,
+    reveal,
     show_heatmap,
     show_overlay,
     show_surface,
@@ -39,7 +39,8 @@ def _reviewed(viewer, shape=(6, 10, 12)):
     show_overlay(viewer, reference, np.ones(shape, np.uint8))
     distances = np.where(gt > 0, 1.0, np.nan).astype(np.float32)
     show_heatmap(viewer, reference, "distance", distances, 3.0, False)
-    show_colorbar(viewer, "distance")
+    for role in ("errors", "distance"):
+        reveal(viewer, role)  # added hidden, shown a turn later, as the dock does
     vertices = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 5], [4, 3, 3]], np.float32)
     mesh = SurfaceMesh(vertices, np.array([[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2, 3]]), np.zeros(4, np.float32))
     show_surface(viewer, reference, mesh, 3.0, False)
@@ -99,17 +100,6 @@ def test_error_colours_differ_from_the_classes_own_colours_and_from_each_other(m
     for first in range(len(errors)):
         for second in range(first + 1, len(errors)):
             assert deltaE_ciede2000(errors[first], errors[second]) > DISTINCT
-
-
-def test_the_colour_bars_are_named_with_the_unit(make_napari_viewer, qtbot):
-    viewer = make_napari_viewer()
-    _reviewed(viewer)
-    qtbot.waitUntil(lambda: find_layer(viewer, "distance").name_overlay.visible, timeout=2000)
-    for role in ("distance", "surface"):
-        layer = find_layer(viewer, role)
-        assert layer.colorbar.visible, role
-        assert layer.name_overlay.visible and layer.name_overlay.position == layer.colorbar.position
-        assert layer.name.endswith("(mm)"), layer.name
 
 
 def test_show_heatmap_and_surface_use_the_limit_they_are_given(make_napari_viewer):
@@ -193,3 +183,35 @@ def test_the_overlay_layer_shows_each_code_in_its_colour(make_napari_viewer):
     # drawn as a 2D slice too (napari's texture mapping of the layer's own data)
     np.testing.assert_allclose(layer.colormap.map(layer.data[0, :2, :2]), np.broadcast_to(expected[1], (2, 2, 4)),
                                atol=1 / 255)  # fmt: skip
+
+
+def test_a_new_review_layer_keeps_the_users_selection_and_is_drawn_only_once_revealed(make_napari_viewer):
+    viewer = make_napari_viewer()
+    reference = viewer.add_labels(np.ones((4, 5, 6), np.uint8), name="gt")
+    viewer.layers.selection.active = reference
+    overlay = show_overlay(viewer, reference, np.ones((4, 5, 6), np.uint8))
+    heatmap = show_heatmap(viewer, reference, "distance", np.zeros((4, 5, 6), np.float32), 2.0, False)
+    assert viewer.layers.selection.active is reference and set(viewer.layers.selection) == {reference}
+    assert not overlay.visible and not heatmap.visible
+    reveal(viewer, "errors")
+    reveal(viewer, "distance", keep_hidden=True)  # in 3D: left to the 3D view, shown again in 2D
+    assert overlay.visible and not heatmap.visible
+    # updated in place by the next review: visible as it was, nothing to reveal
+    show_overlay(viewer, reference, np.zeros((4, 5, 6), np.uint8))
+    reveal(viewer, "errors")
+    assert overlay.visible and len(viewer.layers) == 3
+
+
+def test_a_review_layer_made_while_in_3d_is_shown_on_the_way_back_to_2d(make_napari_viewer):
+    viewer = make_napari_viewer()
+    reference = _reviewed(viewer)
+    three_d = ThreeDView(viewer)
+    three_d.connect()
+    viewer.dims.ndisplay = 3
+    viewer.layers.remove(find_layer(viewer, "distance"))
+    show_heatmap(viewer, reference, "distance", np.zeros((6, 10, 12), np.float32), 3.0, False)  # made in 3D
+    reveal(viewer, "distance", keep_hidden=three_d.active)
+    assert not find_layer(viewer, "distance").visible
+    viewer.dims.ndisplay = 2
+    assert find_layer(viewer, "distance").visible
+    three_d.disconnect()
