@@ -156,5 +156,8 @@ def instance_table(model: InstanceTableModel) -> QTableView:
     table.column_menu = column_visibility_menu(table, COLUMN_KEYS, DEFAULT_COLUMNS, [t for _k, t in COLUMNS])
     header.setMinimumSectionSize(metrics.horizontalAdvance("00") + padding)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
+    # the object column takes what is left, so the row always fits the panel (fixed widths overflowed it by a
+    # pixel or two with other fonts); its "GT 123" text elides before a scroll bar appears
+    header.setSectionResizeMode(COLUMN_KEYS.index("object"), QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(False)
     return table

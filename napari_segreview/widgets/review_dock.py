@@ -16,6 +16,7 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -222,12 +223,15 @@ class ReviewDock(QWidget):
         self.colour_bar = ColourBar()
         self.colour_bar_caption = QLabel("distance")
         self.scale_row = QWidget()
-        scale = QHBoxLayout(self.scale_row)
+        # caption over the bar, the limit beside both: one row of the three would not fit a 1280-px window's dock
+        scale = QGridLayout(self.scale_row)
         scale.setContentsMargins(0, 0, 0, 0)
-        scale.setSpacing(4)
-        scale.addWidget(self.colour_bar_caption)
-        scale.addWidget(self.colour_bar, stretch=1)
-        scale.addWidget(self.clamp)
+        scale.setHorizontalSpacing(4)
+        scale.setVerticalSpacing(0)
+        scale.addWidget(self.colour_bar_caption, 0, 0)
+        scale.addWidget(self.colour_bar, 1, 0)
+        scale.addWidget(self.clamp, 0, 1, 2, 1, Qt.AlignmentFlag.AlignVCenter)
+        scale.setColumnStretch(0, 1)
 
         # the results: greyed (disabled) whenever they no longer describe the chosen layers as they are
         self.results = QWidget()
