@@ -175,7 +175,7 @@ class ReviewDock(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # worst Dice first
-        self.table.setMinimumHeight(90)
+        self.table.setMinimumHeight(80)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
         install_column_menu(self.table)  # slice, class, Dice, HD95, status; the rest from the header's menu
         self.show_empty = QCheckBox("show slices empty in both")
@@ -271,7 +271,8 @@ class ReviewDock(QWidget):
         # columns at full width while the side panel stays narrow enough for the canvas to keep half the window
         self.plot_column = QWidget()
         plot_layout = QVBoxLayout(self.plot_column)
-        plot_layout.setContentsMargins(2, 2, 2, 2)
+        plot_layout.setContentsMargins(2, 0, 2, 0)
+        plot_layout.setSpacing(0)
         plot_layout.addWidget(self.plot)
         plot_layout.addWidget(self.plot_metric)
         plot_box = QSplitter(Qt.Orientation.Horizontal)
@@ -610,9 +611,11 @@ class ReviewDock(QWidget):
                 self._show_tables,
                 self._draw_plot,
                 # napari makes a layer in one turn, draws it first in the next (see review_layers.reveal)
-                lambda: show_overlay(self.viewer, gt_layer, shown["overlay"]),
+                lambda: show_overlay(self.viewer, gt_layer, shown["overlay"], above=(gt_layer, pred_layer)),
                 lambda: reveal(self.viewer, "errors", keep_hidden=self.three_d.active),
-                lambda: show_heatmap(self.viewer, gt_layer, "distance", shown["distance"], limit, signed),
+                lambda: show_heatmap(
+                    self.viewer, gt_layer, "distance", shown["distance"], limit, signed, above=(gt_layer, pred_layer)
+                ),
                 lambda: reveal(self.viewer, "distance", keep_hidden=self.three_d.active),
                 show_scale,
                 lambda: self._show_surface_when_3d(gt_layer, shown["mesh"], limit, signed),

@@ -110,9 +110,11 @@ def _metadata(reference, role: str) -> dict:
     return metadata
 
 
-def _reusable(viewer, role: str, reference, ndim: int):
+def _reusable(viewer, role: str, reference, ndim: int, above=()):
     """The existing layer of ``role`` placed on the reference's grid, or None (also when its dimensionality
-    differs: a layer cannot change it, so it is removed and made anew)."""
+    differs: a layer cannot change it, so it is removed and made anew). When it lies below one of the ``above``
+    layers (the reviewed pair, e.g. a dataset case opened after the last review), it moves to the top, where a
+    new one would have been added: else the pair hides the errors."""
     layer = find_layer(viewer, role)
     if layer is None:
         return None
@@ -120,7 +122,16 @@ def _reusable(viewer, role: str, reference, ndim: int):
         viewer.layers.remove(layer)
         return None
     _place_like(layer, reference, role)
+    _keep_above(viewer, layer, above)
     return layer
+
+
+def _keep_above(viewer, layer, reviewed) -> None:
+    layers = underlying(viewer).layers  # napari's wrapped look-ups return new objects: index the real ones
+    own = underlying(layer)
+    position = layers.index(own)
+    if any(underlying(other) in layers and layers.index(underlying(other)) > position for other in reviewed):
+        layers.move(position, len(layers))
 
 
 def stack_review_layers(viewer) -> None:
@@ -169,8 +180,9 @@ def _add_hidden(viewer, add, data, role: str, reference, **options):
         return add(data, visible=False, metadata=metadata, **options, **geometry_of(reference))
 
 
-def show_overlay(viewer, reference, overlay: np.ndarray):
-    layer = _reusable(viewer, "errors", reference, overlay.ndim)
+def show_overlay(viewer, reference, overlay: np.ndarray, above=()):
+    """Add or update the TP/FP/FN overlay, kept above the ``above`` layers (the reviewed pair)."""
+    layer = _reusable(viewer, "errors", reference, overlay.ndim, above)
     if layer is not None:
         layer.data = overlay
     else:
@@ -186,11 +198,12 @@ def _limits(limit: float, signed: bool) -> tuple[float, float]:
     return (-limit, limit) if signed else (0.0, limit)
 
 
-def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, signed: bool):
+def show_heatmap(viewer, reference, role: str, image: np.ndarray, limit: float, signed: bool, above=()):
     """Add or update the contour-distance layer, coloured from 0 to ``limit`` (physical units; the dock passes
-    the user's limit when they set one, else :func:`default_limit`), below the TP/FP/FN overlay."""
+    the user's limit when they set one, else :func:`default_limit`), below the TP/FP/FN overlay and above the
+    ``above`` layers."""
     colormap = heatmap_colormap(role, signed)
-    layer = _reusable(viewer, role, reference, image.ndim)
+    layer = _reusable(viewer, role, reference, image.ndim, above)
     if layer is None:
         layer = _add_hidden(
             viewer, viewer.add_image, image, role, reference,

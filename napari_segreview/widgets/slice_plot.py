@@ -44,7 +44,9 @@ class SlicePlot(QWidget):
         self.viewer = viewer
         self.figure = Figure(figsize=(4, 1.8), layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumHeight(100)  # a laptop screen: with napari's panels the window stays <= 800 px
+        # a laptop screen: napari's layer controls grow in 3D (434 px with the surface's), and the window must stay
+        # <= 800 px with them and this dock at its minimum
+        self.canvas.setMinimumHeight(80)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)

@@ -141,7 +141,7 @@ class SliceTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "label":
                 label = self._label(row)
-                return self.class_names.get(label, str(label))
+                return self.class_names.get(label, f"class {label}")  # as the plot and the volume table name it
             return self._text(key, row)
         if role == Qt.ItemDataRole.BackgroundRole and self._failing(row):
             return FAILING_BACKGROUND

@@ -74,10 +74,12 @@ def main(width: int, height: int) -> None:
     canvas_before_3d = canvas.width()
     viewer.dims.ndisplay = 3
     wait(3)
+    window_3d = [window.width(), window.height()]
     viewer.dims.ndisplay = 2
     wait(1)
     layout.update(class_text=class_text, canvas_width_2d_before_3d=canvas_before_3d,
-                  canvas_width_2d_after_3d=canvas.width())  # fmt: skip
+                  canvas_width_2d_after_3d=canvas.width(), window_3d=window_3d,
+                  window_2d_after_3d=[window.width(), window.height()])  # fmt: skip
     print("LAYOUT " + json.dumps(layout))
     viewer.close()
 

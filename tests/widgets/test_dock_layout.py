@@ -53,3 +53,10 @@ def test_the_class_chooser_shows_its_text_whole(layout):
 
 def test_the_canvas_gets_its_width_back_after_a_visit_to_3d(layout):
     assert layout["canvas_width_2d_after_3d"] >= layout["canvas_width_2d_before_3d"] - 2, layout
+
+
+def test_the_window_still_fits_in_3d_and_after(layout):
+    # napari's layer controls grow in 3D (the surface's and the volumes' rendering rows): the bottom dock must
+    # leave them room, else the window outgrows the screen
+    assert layout["window_3d"] == list(SCREEN), layout
+    assert layout["window_2d_after_3d"] == list(SCREEN), layout

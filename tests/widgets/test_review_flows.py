@@ -256,3 +256,32 @@ def test_a_browser_case_that_fails_to_open_leaves_no_old_numbers(make_napari_vie
     click(CORRUPT)
     assert review.result is None and review.table_model.rowCount() == 0
     assert all(find_layer(viewer, role) is None for role in ROLES)
+
+
+def pick(combo, name: str) -> None:
+    """Choose ``name`` in a layer chooser as a user does (a pick emits ``activated``)."""
+    index = combo.findText(name)
+    assert index >= 0, name
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def test_a_pair_added_after_a_review_is_reviewed_with_the_errors_on_top(make_napari_viewer, qtbot):
+    # a dataset case (or any pair) opened above an earlier review: its layers would hide the reused overlay
+    viewer = make_napari_viewer()
+    viewer.open_sample(PLUGIN, "mni152_slice")
+    dock = open_review(viewer)
+    computed(dock, qtbot)
+    gt = np.asarray(viewer.layers["tissue ground truth"].data)
+    case_gt = viewer.add_labels(gt.copy(), name="case gt")
+    case_pred = viewer.add_labels(np.roll(gt, 3, axis=0), name="case pred")
+    pick(dock.inputs.gt, "case gt")
+    pick(dock.inputs.pred, "case pred")
+    result = computed(dock, qtbot)
+    qtbot.waitUntil(lambda: not dock.busy and find_layer(viewer, "distance") is not None, timeout=TIMEOUT)
+    qtbot.wait(200)
+    for label, row in expected(case_gt, case_pred).items():
+        assert result.volume[label]["dice"] == pytest.approx(row["dice"])
+    order = [layer.name for layer in viewer.layers]
+    errors, distance = order.index(ROLES["errors"]), order.index(find_layer(viewer, "distance").name)
+    assert errors > distance > max(order.index("case gt"), order.index("case pred")), order
