@@ -128,9 +128,9 @@ def _reusable(viewer, role: str, reference, ndim: int, above=()):
 
 def _keep_above(viewer, layer, reviewed) -> None:
     layers = underlying(viewer).layers  # napari's wrapped look-ups return new objects: index the real ones
-    own = underlying(layer)
-    position = layers.index(own)
-    if any(underlying(other) in layers and layers.index(underlying(other)) > position for other in reviewed):
+    positions = {id(item): index for index, item in enumerate(layers)}
+    position = positions[id(underlying(layer))]
+    if any(positions.get(id(underlying(other)), -1) > position for other in reviewed):
         layers.move(position, len(layers))
 
 

@@ -14,6 +14,7 @@ from napari_segreview.metrics import volume_metrics
 from napari_segreview.widgets import review_dock
 from napari_segreview.widgets.review_layers import ROLES, find_layer
 from tests.dataset.cases import CORRUPT, write_dataset
+from tests.widgets.test_review_dock import choose
 
 PLUGIN = "napari-segreview"
 TIMEOUT = 60_000
@@ -258,14 +259,6 @@ def test_a_browser_case_that_fails_to_open_leaves_no_old_numbers(make_napari_vie
     assert all(find_layer(viewer, role) is None for role in ROLES)
 
 
-def pick(combo, name: str) -> None:
-    """Choose ``name`` in a layer chooser as a user does (a pick emits ``activated``)."""
-    index = combo.findText(name)
-    assert index >= 0, name
-    combo.setCurrentIndex(index)
-    combo.activated.emit(index)
-
-
 def test_a_pair_added_after_a_review_is_reviewed_with_the_errors_on_top(make_napari_viewer, qtbot):
     # a dataset case (or any pair) opened above an earlier review: its layers would hide the reused overlay
     viewer = make_napari_viewer()
@@ -275,8 +268,8 @@ def test_a_pair_added_after_a_review_is_reviewed_with_the_errors_on_top(make_nap
     gt = np.asarray(viewer.layers["tissue ground truth"].data)
     case_gt = viewer.add_labels(gt.copy(), name="case gt")
     case_pred = viewer.add_labels(np.roll(gt, 3, axis=0), name="case pred")
-    pick(dock.inputs.gt, "case gt")
-    pick(dock.inputs.pred, "case pred")
+    choose(dock.inputs.gt, "case gt")
+    choose(dock.inputs.pred, "case pred")
     result = computed(dock, qtbot)
     qtbot.waitUntil(lambda: not dock.busy and find_layer(viewer, "distance") is not None, timeout=TIMEOUT)
     qtbot.wait(200)
