@@ -44,7 +44,7 @@ from .instances_view import InstancesView
 from .layer_watch import rewatch
 from .progress_step import show_step
 from .result_tabs import ResultTabs
-from .review_inputs import ReviewInputs, is_label_like
+from .review_inputs import ReviewInputs, forget_class_values, is_label_like
 from .review_layers import (
     ROLE_KEY,
     ROLES,
@@ -455,6 +455,7 @@ class ReviewDock(QWidget):
 
     def _note_change(self, layer) -> None:
         """``layer`` changed: when the result came from it, say so and bring the result up to date."""
+        forget_class_values(layer)
         if self.session.note_change(layer):
             self.render_state()
             self.change_timer.start()

@@ -63,6 +63,30 @@ def is_label_like(layer) -> bool:
     return verdict
 
 
+# the classes found in a GT without class names, kept while its data stays: the choosers refresh on every layer
+# event (a review adds and moves three layers), and np.unique of a 64-slice sample cost 30-50 ms each time
+_CLASS_VALUES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def class_values(layer) -> list[int]:
+    """The non-zero values of a segmentation layer, found on every few slices along its first axis."""
+    layer = underlying(layer)
+    data = layer.data
+    key = (id(data), data.shape, data.dtype)
+    known = _CLASS_VALUES.get(layer)
+    if known is not None and known[0] == key:
+        return known[1]
+    data = np.asarray(data)
+    values = sorted(int(v) for v in np.unique(data[:: max(1, data.shape[0] // 64)]) if v != 0)
+    _CLASS_VALUES[layer] = (key, values)
+    return values
+
+
+def forget_class_values(layer) -> None:
+    """The layer's data changed in place (paint, fill, undo): its classes are found again when next asked."""
+    _CLASS_VALUES.pop(underlying(layer), None)
+
+
 def _combo(characters: int = COMBO_CHARACTERS) -> QComboBox:
     combo = QComboBox()
     narrow_combos(combo, characters)
@@ -205,8 +229,7 @@ class ReviewInputs(QWidget):
         names = self.class_names()
         values = sorted(set(names))
         if layer is not None and not values:
-            data = np.asarray(underlying(layer).data)
-            values = sorted(int(v) for v in np.unique(data[:: max(1, data.shape[0] // 64)]) if v != 0)
+            values = class_values(layer)
         for value in values:
             self.label.addItem(names.get(value, f"class {value}"), value)
         index = self.label.findData(previous_label)

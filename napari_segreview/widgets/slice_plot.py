@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from qtpy.QtCore import Signal
+from qtpy.QtCore import QTimer, Signal
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 LINE_COLORS = ("#ff9d2e", "#3fa7ff", "#7bd88f", "#e06cff", "#f4f45c", "#ff6b6b", "#5ee0d8", "#c8a2ff")
@@ -36,6 +36,28 @@ def _column(rows, key: str, dtype) -> np.ndarray:
     return np.fromiter((row[key] for row in rows), dtype=dtype, count=len(rows))
 
 
+class PlotCanvas(FigureCanvasQTAgg):
+    """matplotlib's Qt canvas whose idle redraw (after a resize, a theme change) is a short timer rather than a
+    posted event. A posted event runs before the window's pending timers and input: a resize caused by napari
+    adding a layer (its controls widen the panel) redrew the plot in the same freeze as the layer's creation."""
+
+    REDRAW_DELAY_MS = 15
+
+    def __init__(self, figure):
+        super().__init__(figure)
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setSingleShot(True)
+        self.redraw_timer.setInterval(self.REDRAW_DELAY_MS)
+        self.redraw_timer.timeout.connect(self.draw)
+
+    def draw_idle(self) -> None:
+        self.redraw_timer.start()
+
+    def draw(self) -> None:
+        self.redraw_timer.stop()  # drawn now: a pending idle redraw would draw the same again
+        super().draw()
+
+
 class SlicePlot(QWidget):
     slice_clicked = Signal(int)
 
@@ -43,7 +65,7 @@ class SlicePlot(QWidget):
         super().__init__(parent)
         self.viewer = viewer
         self.figure = Figure(figsize=(4, 1.8), layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = PlotCanvas(self.figure)
         # a laptop screen: napari's layer controls grow in 3D (434 px with the surface's), and the window must stay
         # <= 800 px with them and this dock at its minimum
         self.canvas.setMinimumHeight(80)
@@ -67,7 +89,10 @@ class SlicePlot(QWidget):
         self.axes.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True, transform=self.axes.transAxes)
         self.redraw_theme()
 
-    def redraw_theme(self) -> None:
+    def redraw_theme(self, now: bool = False) -> None:
+        """Apply the theme's colours and redraw: at the next idle moment, or ``now`` (the review's plot step
+        renders in its own turn; left to the idle draw, the rendering fell into the turn of the next step, napari
+        making a layer, and the two froze the window together)."""
         background, text = theme_colors(self.viewer)
         self.figure.set_facecolor(background)
         self.axes.set_facecolor(background)
@@ -85,7 +110,10 @@ class SlicePlot(QWidget):
             legend.get_frame().set_edgecolor(text)
             for entry in legend.get_texts():
                 entry.set_color(text)
-        self.canvas.draw_idle()
+        if now:
+            self.canvas.draw()
+        else:
+            self.canvas.draw_idle()
 
     def plot(self, rows: list[dict] | dict[str, np.ndarray], class_names: dict[int, str], metric: str,
              threshold: float, unit: str, n_slices: int, current: int | None) -> None:  # fmt: skip
@@ -125,7 +153,7 @@ class SlicePlot(QWidget):
                              framealpha=0.6, handlelength=1.2)  # fmt: skip
         self.marker = self.axes.axvline(current if current is not None else 0, color="#bbbbbb", linewidth=1)
         self.marker.set_visible(current is not None)
-        self.redraw_theme()
+        self.redraw_theme(now=True)
 
     def _line(self, slices, values, failing, n_slices: int, metric: str, color: str, name: str) -> None:
         """One class: its values by slice (NaN gaps where it is absent from both), failing slices dotted,

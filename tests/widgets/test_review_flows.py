@@ -278,3 +278,23 @@ def test_a_pair_added_after_a_review_is_reviewed_with_the_errors_on_top(make_nap
     order = [layer.name for layer in viewer.layers]
     errors, distance = order.index(ROLES["errors"]), order.index(find_layer(viewer, "distance").name)
     assert errors > distance > max(order.index("case gt"), order.index("case pred")), order
+
+
+def test_a_class_painted_into_the_gt_after_a_review_is_offered_by_the_class_chooser(make_napari_viewer, qtbot):
+    # the chooser's classes are kept per layer between layer events (finding them cost every event 30-50 ms);
+    # an edit of the reviewed GT must make them found again
+    viewer = make_napari_viewer()
+    gt = np.zeros((6, 20, 20), np.uint8)
+    gt[:, 2:9, 2:9], gt[:, 11:18, 11:18] = 1, 2
+    pred = np.roll(gt, 1, axis=-1)
+    gt_layer = viewer.add_labels(gt, name="organs_gt")
+    viewer.add_labels(pred, name="organs_pred")
+    dock = open_review(viewer)
+    computed(dock, qtbot)
+    offered = lambda: [dock.inputs.label.itemText(i) for i in range(dock.inputs.label.count())]  # noqa: E731
+    assert offered()[1:] == ["class 1", "class 2"]
+
+    gt_layer.paint((3, 15, 4), 3)  # a third class, painted in place into the reviewed GT
+    settled(dock, qtbot)
+    viewer.add_image(np.zeros((6, 20, 20), np.float32), name="another image")  # a layer event refreshes the chooser
+    assert offered()[1:] == ["class 1", "class 2", "class 3"]
