@@ -315,7 +315,7 @@ class ReviewDock(QWidget):
         layers.events.removed.connect(self._on_layers_changed)
         layers.events.moved.connect(self._on_layers_changed)
         for layer in layers:
-            layer.events.name.connect(self._on_layer_renamed)
+            self._follow(layer)
         self.inputs.live.toggled.connect(lambda _on: self.render_state())
         call_when_removed(self, self.stop)
         tabify_when_docked(self)
@@ -339,7 +339,7 @@ class ReviewDock(QWidget):
         ):
             event.disconnect(callback)
         for layer in layers:
-            layer.events.name.disconnect(self._on_layer_renamed)
+            self._follow(layer, False)
         self.follower.disconnect_viewer()
         for key in SHORTCUTS:
             self.viewer.bind_key(key, None)
@@ -393,9 +393,23 @@ class ReviewDock(QWidget):
 
     # ---- the pair and its state ------------------------------------------------------------------------------
 
+    def _follow(self, layer, follow: bool = True) -> None:
+        """Follow (or stop following) a layer's name, for the choosers, and its edits (paint, new data), after
+        which the class chooser finds the layer's classes again. napari's undo emits only set_data, which it also
+        emits on every slice change: an undo is seen when the reviewed pair is compared (_verify_data)."""
+        pairs = [(layer.events.name, self._on_layer_renamed)]
+        pairs += [(getattr(layer.events, name), self._on_layer_edited) for name in ("data", "paint")
+                  if hasattr(layer.events, name)]  # fmt: skip
+        for event, callback in pairs:
+            (event.connect if follow else event.disconnect)(callback)
+
+    @staticmethod
+    def _on_layer_edited(event) -> None:
+        forget_class_values(event.source)
+
     def _on_layer_inserted(self, event) -> None:
         layer = event.value
-        layer.events.name.connect(self._on_layer_renamed)
+        self._follow(layer)
         if layer.metadata.get(ROLE_KEY):  # a review layer is never a candidate: the choosers stay as they are
             return
         previous_pred = self.session.pred
@@ -439,6 +453,8 @@ class ReviewDock(QWidget):
             self.verifier = None
             if snapshot is not self.snapshot or self.session.reviewed is not reviewed:
                 return  # another result came meanwhile
+            if differ or self.session.stale:  # edited, or undone back: the classes present may differ
+                forget_class_values(reviewed.gt)
             if differ and not self.session.stale:
                 self._note_change(reviewed.gt)
             elif not differ and self.session.stale and self.worker is None:

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from qtpy.QtCore import QTimer, Signal
+from qtpy.QtGui import QColor, QPainter
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 LINE_COLORS = ("#ff9d2e", "#3fa7ff", "#7bd88f", "#e06cff", "#f4f45c", "#ff6b6b", "#5ee0d8", "#c8a2ff")
@@ -39,7 +40,8 @@ def _column(rows, key: str, dtype) -> np.ndarray:
 class PlotCanvas(FigureCanvasQTAgg):
     """matplotlib's Qt canvas whose idle redraw (after a resize, a theme change) is a short timer rather than a
     posted event. A posted event runs before the window's pending timers and input: a resize caused by napari
-    adding a layer (its controls widen the panel) redrew the plot in the same freeze as the layer's creation."""
+    adding a layer (its controls widen the panel) redrew the plot in the same freeze as the layer's creation.
+    Until the redraw, a paint shows the figure's background, never an empty (white) buffer."""
 
     REDRAW_DELAY_MS = 15
 
@@ -48,14 +50,30 @@ class PlotCanvas(FigureCanvasQTAgg):
         self.redraw_timer = QTimer(self)
         self.redraw_timer.setSingleShot(True)
         self.redraw_timer.setInterval(self.REDRAW_DELAY_MS)
-        self.redraw_timer.timeout.connect(self.draw)
+        self.redraw_timer.timeout.connect(self._redraw)
 
     def draw_idle(self) -> None:
-        self.redraw_timer.start()
+        try:
+            if not self.redraw_timer.isActive():  # not restarted: a stream of requests still draws every 15 ms
+                self.redraw_timer.start()
+        except RuntimeError:  # the widget is gone (a theme change after the dock closed): nothing to draw
+            pass
+
+    def _redraw(self) -> None:
+        if self.width() > 0 and self.height() > 0:
+            self.draw()
 
     def draw(self) -> None:
         self.redraw_timer.stop()  # drawn now: a pending idle redraw would draw the same again
         super().draw()
+
+    def paintEvent(self, event) -> None:
+        if self.redraw_timer.isActive():  # resized, not yet redrawn: the buffer has the old size or none
+            painter = QPainter(self)
+            painter.fillRect(self.rect(), QColor.fromRgbF(*self.figure.get_facecolor()))
+            painter.end()
+            return
+        super().paintEvent(event)
 
 
 class SlicePlot(QWidget):

@@ -298,3 +298,17 @@ def test_a_class_painted_into_the_gt_after_a_review_is_offered_by_the_class_choo
     settled(dock, qtbot)
     viewer.add_image(np.zeros((6, 20, 20), np.float32), name="another image")  # a layer event refreshes the chooser
     assert offered()[1:] == ["class 1", "class 2", "class 3"]
+
+
+def test_a_class_painted_into_the_gt_before_any_review_is_offered_by_the_class_chooser(make_napari_viewer):
+    viewer = make_napari_viewer()
+    gt = np.zeros((6, 20, 20), np.uint8)
+    gt[:, 2:9, 2:9] = 1
+    gt_layer = viewer.add_labels(gt, name="organs_gt")
+    viewer.add_labels(np.roll(gt, 1, axis=-1), name="organs_pred")
+    dock = open_review(viewer)
+    offered = lambda: [dock.inputs.label.itemText(i) for i in range(dock.inputs.label.count())]  # noqa: E731
+    assert offered()[1:] == ["class 1"]
+    gt_layer.paint((3, 15, 15), 2)  # not reviewed yet: no result watches it
+    viewer.add_image(np.zeros((6, 20, 20), np.float32), name="another image")
+    assert offered()[1:] == ["class 1", "class 2"]

@@ -4,7 +4,7 @@ the lines, and with many classes the worst and mean class per slice instead of a
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgb
 from napari.utils.theme import get_theme
 
 from napari_segreview.widgets.slice_plot import MAX_CLASS_LINES, SlicePlot
@@ -72,3 +72,40 @@ def test_many_classes_give_the_worst_and_the_mean_class_per_slice(make_napari_vi
         values = [row["dice"] for row in rows if row["slice"] == index]
         assert lines["worst class"][index] == min(values)
         assert lines["mean of classes"][index] == sum(values) / len(values)
+
+
+def _painted(plot) -> np.ndarray:
+    """The canvas as the screen shows it: RGB pixels of the widget's own paint."""
+    image = plot.canvas.grab().toImage().convertToFormat(4)  # QImage.Format_RGB32
+    pixels = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8)
+    return pixels.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), 2::-1]
+
+
+def test_after_a_resize_the_plot_is_drawn_at_the_new_size_and_never_shown_blank(make_napari_viewer, qtbot):
+    # the idle redraw is a short timer (not a posted event); meanwhile a paint shows the theme's background
+    viewer, plot = _plot(make_napari_viewer, qtbot)
+    plot.show()
+    plot.plot(_rows(2), {}, "dice", 0.8, "mm", 30, 5)
+    plot.resize(700, 300)
+    qtbot.waitUntil(lambda: plot.canvas.width() == 700)
+    white = (_painted(plot) == 255).all(axis=-1).mean()
+    assert white < 0.5, "a blank (white) frame before the redraw"
+    qtbot.waitUntil(lambda: not plot.canvas.redraw_timer.isActive(), timeout=2000)
+    width, height = plot.canvas.get_width_height(physical=True)
+    assert plot.canvas.buffer_rgba().shape[:2] == (height, width)
+    background = np.array(to_rgb(get_theme(viewer.theme).canvas.as_hex())) * 255
+    shown = _painted(plot)
+    assert (
+        np.abs(shown.astype(int) - background).sum(axis=-1) > 60
+    ).mean() > 0.01  # lines and text, not only background
+
+
+def test_a_stream_of_redraw_requests_still_draws(make_napari_viewer, qtbot):
+    _, plot = _plot(make_napari_viewer, qtbot)
+    plot.show()
+    drawn = []
+    plot.figure.canvas.mpl_connect("draw_event", lambda event: drawn.append(event))
+    for _ in range(20):  # e.g. a splitter drag: a request every 5 ms, each sooner than the 15 ms delay
+        plot.canvas.draw_idle()
+        qtbot.wait(5)
+    assert len(drawn) >= 3
