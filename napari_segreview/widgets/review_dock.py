@@ -471,7 +471,6 @@ class ReviewDock(QWidget):
 
     def _note_change(self, layer) -> None:
         """``layer`` changed: when the result came from it, say so and bring the result up to date."""
-        forget_class_values(layer)
         if self.session.note_change(layer):
             self.render_state()
             self.change_timer.start()

@@ -52,15 +52,21 @@ def is_label_like(layer) -> bool:
     if not isinstance(layer, Image) or layer.rgb or not np.issubdtype(layer.data.dtype, np.integer):
         return False
     layer = underlying(layer)
+    return _kept(_IMAGE_VERDICTS, layer, (layer.name,), lambda data: looks_like_segmentation(
+        data.reshape(-1)[:: max(1, data.size // 200_000)], layer.name))  # fmt: skip
+
+
+def _kept(cache: WeakKeyDictionary, layer, extra_key: tuple, find):
+    """``find(data)`` for an underlying layer, kept in ``cache`` while its data (the same array, shape and dtype)
+    and ``extra_key`` stay."""
     data = layer.data
-    key = (id(data), data.shape, data.dtype, layer.name)
-    known = _IMAGE_VERDICTS.get(layer)
+    key = (id(data), data.shape, data.dtype, *extra_key)
+    known = cache.get(layer)
     if known is not None and known[0] == key:
         return known[1]
-    data = np.asarray(data)
-    verdict = looks_like_segmentation(data.reshape(-1)[:: max(1, data.size // 200_000)], layer.name)
-    _IMAGE_VERDICTS[layer] = (key, verdict)
-    return verdict
+    value = find(np.asarray(data))
+    cache[layer] = (key, value)
+    return value
 
 
 # the classes found in a GT without class names, kept while its data stays: the choosers refresh on every layer
@@ -70,16 +76,8 @@ _CLASS_VALUES: WeakKeyDictionary = WeakKeyDictionary()
 
 def class_values(layer) -> list[int]:
     """The non-zero values of a segmentation layer, found on every few slices along its first axis."""
-    layer = underlying(layer)
-    data = layer.data
-    key = (id(data), data.shape, data.dtype)
-    known = _CLASS_VALUES.get(layer)
-    if known is not None and known[0] == key:
-        return known[1]
-    data = np.asarray(data)
-    values = sorted(int(v) for v in np.unique(data[:: max(1, data.shape[0] // 64)]) if v != 0)
-    _CLASS_VALUES[layer] = (key, values)
-    return values
+    return _kept(_CLASS_VALUES, underlying(layer), (), lambda data: sorted(
+        int(v) for v in np.unique(data[:: max(1, data.shape[0] // 64)]) if v != 0))  # fmt: skip
 
 
 def forget_class_values(layer) -> None:
