@@ -98,8 +98,23 @@ class SurfaceDistances:
         return np.where(self.pred.outside_other, self.pred_to_gt, -self.pred_to_gt)
 
 
-def _shifted(points: SurfacePoints, offset: np.ndarray) -> SurfacePoints:
-    return replace(points, groups=points.groups + offset[0], index=points.index + offset[1:])
+def stack_index_dtype(extent: int) -> np.dtype:
+    """The smallest signed integer type that holds every position below ``extent``. A review keeps every
+    label's points: int16 group and plane indices take 6 bytes a point of a 2D plane instead of int64's 24
+    (19 MiB less for issue 12's 104-label CT review)."""
+    for dtype in (np.int16, np.int32):
+        if extent <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def _shifted(points: SurfacePoints, offset: np.ndarray, box_shape: tuple[int, ...]) -> SurfacePoints:
+    dtype = stack_index_dtype(int(np.max(offset + np.asarray(box_shape))))
+    return replace(
+        points,
+        groups=points.groups.astype(dtype) + dtype.type(offset[0]),
+        index=points.index.astype(dtype) + offset[1:].astype(dtype),
+    )
 
 
 def box_distances(
@@ -110,8 +125,8 @@ def box_distances(
     stack's."""
     plane_shape = tuple(box_shape[1:])
     return SurfaceDistances(
-        gt=_shifted(gt, offset),
-        pred=_shifted(pred, offset),
+        gt=_shifted(gt, offset, box_shape),
+        pred=_shifted(pred, offset, box_shape),
         gt_to_pred=nearest_distances(gt, pred, plane_spacing, plane_shape),
         pred_to_gt=nearest_distances(pred, gt, plane_spacing, plane_shape),
     )

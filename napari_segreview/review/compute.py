@@ -100,16 +100,6 @@ def update_review(previous: ReviewResult, gt, pred, edited: np.ndarray) -> Gener
     return (yield from _review(gt, pred, previous.settings, previous=previous, edited=edited))
 
 
-def changed_slices(before: np.ndarray, after: np.ndarray, axis: int) -> np.ndarray:
-    """Indices along ``axis`` where two label arrays differ (any voxel)."""
-    if before.shape != after.shape:
-        return np.arange(after.shape[axis] if after.ndim == 3 else 1)
-    if after.ndim == 2:
-        return np.array([0]) if not np.array_equal(before, after) else np.array([], dtype=int)
-    other = tuple(a for a in range(3) if a != axis)
-    return np.flatnonzero(np.any(before != after, axis=other))
-
-
 def _review(gt, pred, settings: ReviewSettings, previous: ReviewResult | None, edited: np.ndarray | None):
     gt, pred = check_masks(gt, pred)
     check_spacing(settings.spacing, gt.ndim)

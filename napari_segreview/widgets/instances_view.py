@@ -44,7 +44,7 @@ from .instance_rows import (
     summary_tip,
 )
 from .instance_table import COLUMN_KEYS, InstanceTableModel, instance_table
-from .layer_watch import rewatch
+from .layer_watch import data_differ_worker, rewatch
 from .progress_step import show_step
 from .review_layers import ROLE_KEY, find_layer, geometry_of, unit_of
 from .scrolling import scrolling_layout
@@ -98,14 +98,6 @@ def matching_worker(gt: np.ndarray, pred: np.ndarray, options: dict):
         raise MatchingFailed(str(exc)) from exc
     except Exception as exc:
         raise MatchingFailed(f"The instance matching failed: {exc}") from exc
-
-
-@thread_worker(ignore_errors=True)
-def data_differ_worker(layers, arrays) -> bool:
-    return any(
-        np.shape(layer.data) != array.shape or not np.array_equal(np.asarray(layer.data), array)
-        for layer, array in zip(layers, arrays, strict=True)
-    )
 
 
 def _swatch(code: int, text: str) -> QLabel:

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+from napari.qt.threading import thread_worker
+
+from ..review.compare import arrays_differ
+
 # the events that change what a computed-from layer holds or where it lies: any of them makes the result stale
 CHANGE_EVENTS = ("data", "paint", "scale", "translate", "rotate", "shear", "affine")
 # napari's undo and redo write into the array and emit only set_data (through refresh), which napari also emits
@@ -25,3 +30,11 @@ def rewatch(watched: Sequence, layers, changed: Callable, maybe_changed: Callabl
                     if event is not None:
                         (event.connect if connect else event.disconnect)(callback)
     return now
+
+
+# errors are shown by the dock as one sentence (or, for the comparison, end it quietly); without ignore_errors
+# superqt would also re-raise them on the main thread as a traceback
+@thread_worker(ignore_errors=True)
+def data_differ_worker(layers, arrays) -> bool:
+    """True when a layer's data differ from the array the result was computed from (read-only comparison)."""
+    return any(arrays_differ(np.asarray(layer.data), array) for layer, array in zip(layers, arrays, strict=True))

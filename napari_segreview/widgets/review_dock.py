@@ -30,7 +30,8 @@ from qtpy.QtWidgets import (
 
 from ..io.reports import write_report
 from ..metrics import summarize
-from ..review.compute import ReviewResult, ReviewSettings, changed_slices, run_review, update_review
+from ..review.compare import changed_slices
+from ..review.compute import ReviewResult, ReviewSettings, run_review, update_review
 from ..review.heatmaps import contour_distance_image, default_limit
 from ..review.navigation import disagreement_centre, next_failing
 from ..review.overlay import OVERLAY_COLORS, OVERLAY_NAMES, error_overlay
@@ -41,7 +42,7 @@ from .column_menu import column_visibility_menu
 from .dock_removal import call_when_removed
 from .dock_tabs import refit_beside_canvas, restore_side_widths, side_widths, tabify_when_docked
 from .instances_view import InstancesView
-from .layer_watch import rewatch
+from .layer_watch import data_differ_worker, rewatch
 from .progress_step import show_step
 from .result_tabs import ResultTabs
 from .review_inputs import ReviewInputs, forget_class_values, is_label_like
@@ -103,17 +104,8 @@ class ReviewFailed(Exception):
 UNCHANGED = "unchanged"
 
 
-# errors are shown by the dock as one sentence (or, for the comparison, end it quietly); without ignore_errors
-# superqt would also re-raise them on the main thread as a traceback
-@thread_worker(ignore_errors=True)
-def data_differ_worker(layers, arrays) -> bool:
-    """True when a layer's data differ from the array the result was computed from (read-only comparison)."""
-    return any(
-        np.shape(layer.data) != array.shape or not np.array_equal(np.asarray(layer.data), array)
-        for layer, array in zip(layers, arrays, strict=True)
-    )
-
-
+# errors are shown by the dock as one sentence; without ignore_errors superqt would also re-raise them on the
+# main thread as a traceback
 @thread_worker(ignore_errors=True)
 def review_worker(gt, pred, settings, label, signed, want_surface, previous=None, before=None):
     """The full review, or (given the previous result and the arrays it came from) the update of the slices

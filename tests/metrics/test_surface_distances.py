@@ -77,3 +77,20 @@ def test_per_slice_points_carry_their_slice_and_in_plane_distances(pair):
         assert plane[in_plane] and not ndimage.binary_erosion(plane)[in_plane]
     rows = [row for row in slice_metrics(gt, pred, axis=1, spacing=SPACING) if row["label"] == 1]
     assert [{k: v for k, v in row.items() if k not in ("slice", "label")} for row in rows] == evaluation.rows
+
+
+@pytest.mark.parametrize("length", [300, 32_766, 32_767, 40_000])
+def test_points_far_along_a_long_array_keep_their_positions(length):
+    """The kept points use the smallest integer type for the array's extent: positions past int16 stay exact."""
+    gt = np.zeros((4, 5, length), np.uint8)
+    gt[1:3, 1:4, length - 5 : length] = 1
+    pred = np.zeros_like(gt)
+    pred[0:2, 1:4, length - 4 : length] = 1
+    borders = [np.argwhere(m.astype(bool) ^ ndimage.binary_erosion(m.astype(bool))) for m in (gt, pred)]
+    evaluation = evaluate_label(gt, pred, 1, spacing=(1.0, 1.0, 1.0))
+    assert {tuple(p) for p in evaluation.points("gt").astype(int)} == {tuple(p) for p in borders[0]}
+    brute = cdist(evaluation.points("gt"), borders[1]).min(axis=1)
+    np.testing.assert_allclose(evaluation.distances.gt_to_pred, brute, rtol=1e-12)
+    by_slice = evaluate_label(gt, pred, 1, spacing=(1.0, 1.0, 1.0), axis=2)  # the groups run along the long axis
+    assert by_slice.points("pred")[:, 2].max() == length - 1
+    assert by_slice.distances.pred.groups.dtype.itemsize == (2 if length <= 32_767 else 4)

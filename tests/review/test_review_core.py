@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from napari_segreview.metrics import slice_metrics, volume_metrics
-from napari_segreview.review.compute import ReviewSettings, changed_slices, run_review, update_review
+from napari_segreview.review.compare import changed_slices
+from napari_segreview.review.compute import ReviewSettings, run_review, update_review
 from napari_segreview.review.heatmaps import distance_image
 from napari_segreview.review.navigation import disagreement_centre, failing_slices, next_failing, worst_slice
 from napari_segreview.review.overlay import FALSE_NEGATIVE, FALSE_POSITIVE, TRUE_POSITIVE, WRONG_CLASS, error_overlay
