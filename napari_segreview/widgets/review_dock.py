@@ -6,6 +6,8 @@ the main thread only swaps finished arrays into layers and tables.
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 from napari.qt.threading import thread_worker
 from napari.utils import progress
@@ -313,6 +315,11 @@ class ReviewDock(QWidget):
         tabify_when_docked(self)
         self._clear_results(remove_layers=False)  # layers a closed review dock made stay until a new review
         self.render_state()
+        # Python collects its oldest generation (napari's whole heap: ~420k objects, ~200 ms here) once a quarter
+        # as many objects as it holds have survived since the last time; opening this dock (its imports, its
+        # widgets) adds about that many, so the collection would otherwise fall into the first review. Collected
+        # here, it is part of the dock's opening, and a review's layers are too few to set off the next one
+        gc.collect()
 
     def stop(self) -> None:
         """The dock was closed: stop computing and following the viewer; the layers it made stay."""
@@ -617,7 +624,8 @@ class ReviewDock(QWidget):
             [
                 lambda: self.follower.track(gt_layer, result.settings.axis),
                 self._show_tables,
-                self._draw_plot,
+                lambda: self._draw_plot(render=False),
+                self.plot.render,
                 # napari makes a layer in one turn, draws it first in the next (see review_layers.reveal)
                 lambda: show_overlay(self.viewer, gt_layer, shown["overlay"], above=(gt_layer, pred_layer)),
                 lambda: reveal(self.viewer, "errors", keep_hidden=self.three_d.active),
@@ -730,7 +738,9 @@ class ReviewDock(QWidget):
         current = self.follower.current_slice()
         self._on_slice_changed(0 if current is None else current)
 
-    def _draw_plot(self) -> None:
+    def _draw_plot(self, render: bool = True) -> None:
+        """Plot the shown result's per-slice metric; ``render`` False: laid out now, drawn by ``plot.render``
+        (the review shows it in two turns, each about half of a draw)."""
         result = self.session.result
         if result is None:
             return
@@ -742,7 +752,7 @@ class ReviewDock(QWidget):
         table = result.slice_table
         rows = table.columns(None if label is None else table.column("label") == label)
         self.plot.plot(rows, self.inputs.class_names(), metric, self.inputs.threshold.value(), self.unit,
-                       result.n_slices, self.follower.current_slice())  # fmt: skip
+                       result.n_slices, self.follower.current_slice(), render)  # fmt: skip
 
     def _apply_filters(self, *_args) -> None:
         self.table_proxy.set_filters(self.show_empty.isChecked(), self.inputs.selected_label())

@@ -93,13 +93,17 @@ class SlicePlot(QWidget):
         self.axes = self.figure.add_subplot()
         self.marker = None
         self.message: str | None = None
+        self.background = None  # (pixels without the marker, canvas size), saved after each full draw
+        self.laid_out = None  # (layout engine, canvas size) of a plot laid out and not yet rendered
         self.canvas.mpl_connect("button_press_event", self._on_click)
+        self.canvas.mpl_connect("draw_event", self._on_draw)
         viewer.events.theme.connect(lambda event: self.redraw_theme())
         self.show_message(PLACEHOLDER)
 
     def show_message(self, text: str) -> None:
         """Show one sentence instead of a plot (before a review, or when there is nothing to plot), in the
         theme's colours, with no axes."""
+        self._give_back_engine()
         self.axes.clear()
         self.marker = None
         self.message = text
@@ -107,10 +111,10 @@ class SlicePlot(QWidget):
         self.axes.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True, transform=self.axes.transAxes)
         self.redraw_theme()
 
-    def redraw_theme(self, now: bool = False) -> None:
-        """Apply the theme's colours and redraw: at the next idle moment, or ``now`` (the review's plot step
-        renders in its own turn; left to the idle draw, the rendering fell into the turn of the next step, napari
-        making a layer, and the two froze the window together)."""
+    def redraw_theme(self, now: bool | None = False) -> None:
+        """Apply the theme's colours and redraw: at the next idle moment, or ``now`` (the review's plot steps
+        render in turns of their own; left to the idle draw, the rendering fell into the turn of the next step,
+        napari making a layer, and the two froze the window together); None: not at all."""
         background, text = theme_colors(self.viewer)
         self.figure.set_facecolor(background)
         self.axes.set_facecolor(background)
@@ -130,14 +134,16 @@ class SlicePlot(QWidget):
                 entry.set_color(text)
         if now:
             self.canvas.draw()
-        else:
+        elif now is not None:
             self.canvas.draw_idle()
 
     def plot(self, rows: list[dict] | dict[str, np.ndarray], class_names: dict[int, str], metric: str,
-             threshold: float, unit: str, n_slices: int, current: int | None) -> None:  # fmt: skip
+             threshold: float, unit: str, n_slices: int, current: int | None, render: bool = True) -> None:  # fmt: skip
         """Redraw from slice rows (dicts, or columns ``{key: array}`` as ``SliceRows.columns`` gives);
         both-empty slices leave gaps, misses (inf) are marked at the axis top. Up to MAX_CLASS_LINES classes get a
-        line each; more get two lines: the worst and the mean class per slice."""
+        line each; more get two lines: the worst and the mean class per slice. ``render`` False: laid out now,
+        drawn by :meth:`render`."""
+        self._give_back_engine()
         self.axes.clear()
         self.message = None
         self.axes.set_axis_on()
@@ -169,9 +175,38 @@ class SlicePlot(QWidget):
             # outside the axes, right of them: a legend inside would cover the failing slices it names
             self.axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
                              framealpha=0.6, handlelength=1.2)  # fmt: skip
-        self.marker = self.axes.axvline(current if current is not None else 0, color="#bbbbbb", linewidth=1)
+        # animated: left out of full draws and drawn over their saved pixels (move_marker)
+        self.marker = self.axes.axvline(current if current is not None else 0, color="#bbbbbb", linewidth=1,
+                                        animated=True)  # fmt: skip
         self.marker.set_visible(current is not None)
-        self.redraw_theme(now=True)
+        if render:
+            self.redraw_theme(now=True)
+        else:
+            self.redraw_theme(now=None)
+            self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Place the axes and the legend now (matplotlib's constrained layout, about half of a draw's time) and
+        hold the layout engine back, so that :meth:`render`, in another turn, only draws."""
+        engine = self.figure.get_layout_engine()
+        engine.execute(self.figure)
+        self.laid_out = (engine, self.canvas.get_width_height())
+        self.figure.set_layout_engine("none")
+
+    def render(self) -> None:
+        """Draw what ``plot(..., render=False)`` laid out; the layout engine is back for later draws (a resize
+        in between: laid out again at the new size)."""
+        if self.laid_out is None:
+            return
+        if self.laid_out[1] != self.canvas.get_width_height():
+            self._give_back_engine()
+        self.canvas.draw()
+        self._give_back_engine()
+
+    def _give_back_engine(self) -> None:
+        if self.laid_out is not None:
+            self.figure.set_layout_engine(self.laid_out[0])
+            self.laid_out = None
 
     def _line(self, slices, values, failing, n_slices: int, metric: str, color: str, name: str) -> None:
         """One class: its values by slice (NaN gaps where it is absent from both), failing slices dotted,
@@ -211,10 +246,28 @@ class SlicePlot(QWidget):
                            markersize=4)  # fmt: skip
 
     def move_marker(self, index: int) -> None:
-        if self.marker is not None:
-            self.marker.set_xdata([index, index])
-            self.marker.set_visible(True)
-            self.canvas.draw_idle()
+        """Move the current-slice marker: drawn over the plot's saved pixels (a few ms), not a full redraw of
+        the figure (40-60 ms with its layout and text), which would run on every step of the slice slider."""
+        if self.marker is None:
+            return
+        self.marker.set_xdata([index, index])
+        self.marker.set_visible(True)
+        if self.background is None or self.background[1] != self.canvas.get_width_height():
+            self.canvas.draw_idle()  # not drawn at this size yet: the full draw draws the marker too
+            return
+        self.canvas.restore_region(self.background[0])
+        self._draw_marker()
+        self.canvas.blit(self.figure.bbox)
+
+    def _on_draw(self, _event) -> None:
+        """After each full draw (which leaves out the animated marker): keep the pixels, then draw the marker
+        into them (the full draw repaints the widget itself)."""
+        self.background = (self.canvas.copy_from_bbox(self.figure.bbox), self.canvas.get_width_height())
+        self._draw_marker()
+
+    def _draw_marker(self) -> None:
+        if self.marker is not None and self.marker.get_visible():
+            self.axes.draw_artist(self.marker)
 
     def _on_click(self, event) -> None:
         if self.message is None and event.inaxes is self.axes and event.xdata is not None:

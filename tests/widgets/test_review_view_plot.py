@@ -109,3 +109,61 @@ def test_a_stream_of_redraw_requests_still_draws(make_napari_viewer, qtbot):
         plot.canvas.draw_idle()
         qtbot.wait(5)
     assert len(drawn) >= 3
+
+
+def _marker_columns(plot) -> np.ndarray:
+    """x pixels (in the canvas buffer) where the marker's grey fills most of the axes' height."""
+    pixels = np.asarray(plot.canvas.buffer_rgba())[..., :3].astype(int)
+    box = plot.axes.get_window_extent(plot.canvas.get_renderer())
+    height = pixels.shape[0]
+    rows = pixels[int(height - box.y1) + 2 : int(height - box.y0) - 2]
+    grey = (np.abs(rows - 0xBB) <= 8).all(axis=-1).mean(axis=0)
+    return np.flatnonzero(grey > 0.6)
+
+
+def test_the_marker_moves_without_drawing_the_whole_plot_again(make_napari_viewer, qtbot):
+    # a full draw (layout and text) is 40-60 ms: on every step of the slice slider it would stall the window
+    _, plot = _plot(make_napari_viewer, qtbot)
+    plot.show()
+    plot.plot(_rows(2), {}, "dice", 0.8, "mm", 30, 5)
+    qtbot.waitUntil(lambda: not plot.canvas.redraw_timer.isActive(), timeout=2000)
+    before = _marker_columns(plot)
+    drawn = []
+    plot.figure.canvas.mpl_connect("draw_event", lambda event: drawn.append(event))
+    plot.move_marker(20)
+    qtbot.wait(50)
+    assert drawn == []
+    after = _marker_columns(plot)
+    x_of = plot.axes.transData.transform
+    assert len(before) and len(after)
+    assert abs(after.mean() - x_of((20, 0))[0]) < 3 and abs(before.mean() - x_of((5, 0))[0]) < 3
+    plot.resize(600, 260)  # a new size: drawn in full, with the marker where it now is
+    qtbot.waitUntil(lambda: len(drawn) > 0, timeout=2000)
+    plot.move_marker(10)
+    qtbot.waitUntil(lambda: abs(_marker_columns(plot).mean() - plot.axes.transData.transform((10, 0))[0]) < 3)
+
+
+def test_a_plot_laid_out_in_one_turn_and_drawn_in_the_next_keeps_its_layout(make_napari_viewer, qtbot):
+    _, reference = _plot(make_napari_viewer, qtbot)
+    reference.show()
+    reference.plot(_rows(3), {1: "grey matter"}, "dice", 0.8, "mm", 30, 3)  # laid out and drawn at once
+    whole = reference.axes.get_position().bounds
+    _, plot = _plot(make_napari_viewer, qtbot)
+    plot.show()
+    qtbot.waitUntil(lambda: not plot.canvas.redraw_timer.isActive(), timeout=2000)
+    placeholder = plot.axes.get_position().bounds
+    plot.plot(_rows(3), {1: "grey matter"}, "dice", 0.8, "mm", 30, 3, render=False)
+    assert not np.allclose(placeholder, whole, atol=1e-3)
+    assert np.allclose(plot.axes.get_position().bounds, whole, atol=1e-3)  # placed already, before the draw
+    drawn = []
+    plot.figure.canvas.mpl_connect("draw_event", lambda event: drawn.append(event))
+    plot.render()
+    assert len(drawn) == 1 and np.allclose(plot.axes.get_position().bounds, whole, atol=1e-3)
+    assert type(plot.figure.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"  # back for resizes
+    plot.plot(_rows(3), {1: "grey matter"}, "dice", 0.8, "mm", 30, 3, render=False)
+    plot.resize(500, 300)  # resized between the two turns: laid out again at the new size
+    qtbot.waitUntil(lambda: plot.canvas.width() == 500)
+    plot.render()
+    legend = plot.axes.get_legend().get_window_extent(plot.canvas.get_renderer())
+    assert legend.x1 <= plot.canvas.get_width_height()[0] + 1
+    assert type(plot.figure.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
