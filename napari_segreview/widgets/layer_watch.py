@@ -37,4 +37,7 @@ def rewatch(watched: Sequence, layers, changed: Callable, maybe_changed: Callabl
 @thread_worker(ignore_errors=True)
 def data_differ_worker(layers, arrays) -> bool:
     """True when a layer's data differ from the array the result was computed from (read-only comparison)."""
-    return any(arrays_differ(np.asarray(layer.data), array) for layer, array in zip(layers, arrays, strict=True))
+    return any(
+        np.shape(layer.data) != array.shape or arrays_differ(np.asarray(layer.data), array)
+        for layer, array in zip(layers, arrays, strict=True)
+    )

@@ -252,7 +252,9 @@ class SlicePlot(QWidget):
             return
         self.marker.set_xdata([index, index])
         self.marker.set_visible(True)
-        if self.background is None or self.background[1] != self.canvas.get_width_height():
+        if self.laid_out is not None or self.canvas.redraw_timer.isActive():
+            return  # a full draw is coming (render, or a pending redraw): it draws the marker where it now is
+        if self.background is None or self.background[1] != self.canvas.get_width_height(physical=True):
             self.canvas.draw_idle()  # not drawn at this size yet: the full draw draws the marker too
             return
         self.canvas.restore_region(self.background[0])
@@ -262,7 +264,7 @@ class SlicePlot(QWidget):
     def _on_draw(self, _event) -> None:
         """After each full draw (which leaves out the animated marker): keep the pixels, then draw the marker
         into them (the full draw repaints the widget itself)."""
-        self.background = (self.canvas.copy_from_bbox(self.figure.bbox), self.canvas.get_width_height())
+        self.background = (self.canvas.copy_from_bbox(self.figure.bbox), self.canvas.get_width_height(physical=True))
         self._draw_marker()
 
     def _draw_marker(self) -> None:

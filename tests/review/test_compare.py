@@ -11,7 +11,8 @@ from napari_segreview.review.compare import arrays_differ, changed_slices
 
 @pytest.fixture(autouse=True)
 def small_slabs(monkeypatch):
-    monkeypatch.setattr(compare, "SLAB_VOXELS", 50)  # 3-plane slabs of 7x6: several slabs and a short last one
+    # 3-plane slabs of 7x6 (11 planes: 3, 3, 3, 2); 7-row slabs of a 30x20 picture (7, 7, 7, 7, 2)
+    monkeypatch.setattr(compare, "SLAB_VOXELS", 150)
 
 
 def _pair(seed: int):
@@ -29,6 +30,11 @@ def test_changed_slices_match_numpy(axis, voxels):
     expected = np.flatnonzero(np.any(before != after, axis=tuple(a for a in range(3) if a != axis)))
     np.testing.assert_array_equal(changed_slices(before, after, axis), expected)
     assert arrays_differ(before, after) == (not np.array_equal(before, after)) == bool(voxels)
+
+
+def test_slabs_span_several_planes_and_end_short():
+    assert [(part.start, part.stop) for part in compare._slabs((11, 7, 6))] == [(0, 3), (3, 6), (6, 9), (9, 11)]
+    assert [part.stop - part.start for part in compare._slabs((30, 20))] == [7, 7, 7, 7, 2]
 
 
 def test_a_change_in_the_last_short_slab_is_found():

@@ -167,3 +167,18 @@ def test_a_plot_laid_out_in_one_turn_and_drawn_in_the_next_keeps_its_layout(make
     legend = plot.axes.get_legend().get_window_extent(plot.canvas.get_renderer())
     assert legend.x1 <= plot.canvas.get_width_height()[0] + 1
     assert type(plot.figure.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+
+
+def test_a_marker_moved_while_a_full_draw_is_coming_waits_for_it(make_napari_viewer, qtbot):
+    viewer, plot = _plot(make_napari_viewer, qtbot)
+    plot.show()
+    qtbot.waitUntil(lambda: not plot.canvas.redraw_timer.isActive(), timeout=2000)
+    plot.plot(_rows(2), {}, "dice", 0.8, "mm", 30, 5, render=False)  # laid out; drawn in the next turn
+    plot.move_marker(12)
+    assert len(_marker_columns(plot)) == 0  # not blitted onto the placeholder still in the buffer
+    plot.render()
+    assert abs(_marker_columns(plot).mean() - plot.axes.transData.transform((12, 0))[0]) < 3
+    viewer.theme = "light"  # a redraw pending: it draws the marker where the move left it
+    plot.move_marker(20)
+    qtbot.waitUntil(lambda: not plot.canvas.redraw_timer.isActive(), timeout=2000)
+    assert abs(_marker_columns(plot).mean() - plot.axes.transData.transform((20, 0))[0]) < 3
