@@ -111,10 +111,17 @@ class SlicePlot(QWidget):
         self.axes.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True, transform=self.axes.transAxes)
         self.redraw_theme()
 
-    def redraw_theme(self, now: bool | None = False) -> None:
+    def redraw_theme(self, now: bool = False) -> None:
         """Apply the theme's colours and redraw: at the next idle moment, or ``now`` (the review's plot steps
         render in turns of their own; left to the idle draw, the rendering fell into the turn of the next step,
-        napari making a layer, and the two froze the window together); None: not at all."""
+        napari making a layer, and the two froze the window together)."""
+        self._apply_theme()
+        if now:
+            self.canvas.draw()
+        else:
+            self.canvas.draw_idle()
+
+    def _apply_theme(self) -> None:
         background, text = theme_colors(self.viewer)
         self.figure.set_facecolor(background)
         self.axes.set_facecolor(background)
@@ -132,10 +139,6 @@ class SlicePlot(QWidget):
             legend.get_frame().set_edgecolor(text)
             for entry in legend.get_texts():
                 entry.set_color(text)
-        if now:
-            self.canvas.draw()
-        elif now is not None:
-            self.canvas.draw_idle()
 
     def plot(self, rows: list[dict] | dict[str, np.ndarray], class_names: dict[int, str], metric: str,
              threshold: float, unit: str, n_slices: int, current: int | None, render: bool = True) -> None:  # fmt: skip
@@ -182,7 +185,7 @@ class SlicePlot(QWidget):
         if render:
             self.redraw_theme(now=True)
         else:
-            self.redraw_theme(now=None)
+            self._apply_theme()
             self._lay_out()
 
     def _lay_out(self) -> None:
@@ -190,7 +193,7 @@ class SlicePlot(QWidget):
         hold the layout engine back, so that :meth:`render`, in another turn, only draws."""
         engine = self.figure.get_layout_engine()
         engine.execute(self.figure)
-        self.laid_out = (engine, self.canvas.get_width_height())
+        self.laid_out = (engine, self._size())
         self.figure.set_layout_engine("none")
 
     def render(self) -> None:
@@ -198,10 +201,14 @@ class SlicePlot(QWidget):
         in between: laid out again at the new size)."""
         if self.laid_out is None:
             return
-        if self.laid_out[1] != self.canvas.get_width_height():
+        if self.laid_out[1] != self._size():
             self._give_back_engine()
         self.canvas.draw()
         self._give_back_engine()
+
+    def _size(self) -> tuple[int, int]:
+        """The canvas in physical pixels: a device-pixel-ratio change alone gives matplotlib a new renderer."""
+        return self.canvas.get_width_height(physical=True)
 
     def _give_back_engine(self) -> None:
         if self.laid_out is not None:
@@ -254,7 +261,7 @@ class SlicePlot(QWidget):
         self.marker.set_visible(True)
         if self.laid_out is not None or self.canvas.redraw_timer.isActive():
             return  # a full draw is coming (render, or a pending redraw): it draws the marker where it now is
-        if self.background is None or self.background[1] != self.canvas.get_width_height(physical=True):
+        if self.background is None or self.background[1] != self._size():
             self.canvas.draw_idle()  # not drawn at this size yet: the full draw draws the marker too
             return
         self.canvas.restore_region(self.background[0])
@@ -264,7 +271,7 @@ class SlicePlot(QWidget):
     def _on_draw(self, _event) -> None:
         """After each full draw (which leaves out the animated marker): keep the pixels, then draw the marker
         into them (the full draw repaints the widget itself)."""
-        self.background = (self.canvas.copy_from_bbox(self.figure.bbox), self.canvas.get_width_height(physical=True))
+        self.background = (self.canvas.copy_from_bbox(self.figure.bbox), self._size())
         self._draw_marker()
 
     def _draw_marker(self) -> None:
